@@ -9,7 +9,7 @@ app = typer.Typer(
     help=(
         "LLM-judge evaluation with chain-of-thought inspection.\n\n"
         "Typical flow: `judge models install local` (once), then\n"
-        "`judge run probes/web-summaries.yaml --model local --limit 4`, then look in runs/<id>/."
+        "`judge run probes/web-summaries.yaml --model local --limit 4`, then look in runs/RUN_ID/."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -39,6 +39,9 @@ class Request(BaseModel):
     schema_name: str = "verdict"
     # Vendor options (validated by each provider): reasoning_effort, thinking_budget, api ...
     options: dict[str, Any] = Field(default_factory=dict)
+    # Context for providers that answer by task (replay) and for logs; not part of the
+    # cache key and never sent to a vendor.
+    meta: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     def cache_payload(self) -> dict[str, Any]:
         """The part of the request that determines the output."""

@@ -120,6 +120,9 @@ def usable(name: str) -> tuple[bool, str]:
             return False, f"set {' or '.join(missing)} in the environment"
         return True, f"{entry.env_keys[0]} is set"
     module_name, _, _ = entry.target.partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        return False, f"cannot import {module_name}: {exc}"
     check = getattr(module, "check_usable", None)
     return check() if check else (True, "ready")

@@ -1,0 +1,65 @@
+"""Response cache across runs (sqlite, in the user cache dir).
+
+Keyed by (provider, model, base_url, output-relevant options, request payload, sample);
+settings that do not change the output (timeouts, concurrency, rate limits, key env
+names) are left out. Only successful responses are stored.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+from platformdirs import user_cache_dir
+
+from judge.providers.base import Request, Response
+from judge.providers.registry import ModelSpec
+from judge.records import content_hash
+
+# Spec options that never change what the model says.
+NON_OUTPUT_OPTIONS = frozenset({
+    "timeout", "concurrency", "rpm", "tpm", "api_key_env", "max_retries", "n_threads",
+    "verbose", "attempts",
+})
+
+
+def cache_dir() -> Path:
+    """Where judge keeps caches and models (JUDGE_CACHE_DIR overrides)."""
+    return Path(os.environ.get("JUDGE_CACHE_DIR") or user_cache_dir("judge"))
+
+
+def cache_key(spec: ModelSpec, request: Request, sample: int) -> str:
+    """The cache key of one call."""
+    options = {k: v for k, v in spec.options.items() if k not in NON_OUTPUT_OPTIONS}
+    payload = request.cache_payload()
+    payload["options"] = {k: v for k, v in payload.get("options", {}).items()
+                          if k not in NON_OUTPUT_OPTIONS}
+    return content_hash({"provider": spec.provider, "model": spec.model,
+                         "base_url": spec.base_url, "options": options,
+                         "request": payload, "sample": sample}, length=40)
+
+
+class ResponseCache:
+    """A small sqlite key → Response store (WAL; safe across processes)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / "responses.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body BLOB)")
+
+    def get(self, key: str) -> Response | None:
+        row = self._db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
+        return Response.model_validate(orjson.loads(row[0])) if row else None
+
+    def put(self, key: str, response: Response) -> None:
+        body: Any = orjson.dumps(response.model_dump(mode="json"))
+        self._db.execute("INSERT OR REPLACE INTO responses (key, body) VALUES (?, ?)", (key, body))
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,128 @@
+"""`judge run`: run a probe set against one or more models (or finish a killed run)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.table import Table
+
+from judge.cli.app import app
+from judge.errors import ConfigError
+from judge.runner import RunResult, Runner, RunSettings
+
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                    console=console, refresh_per_second=4, transient=False)
+
+
+async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int) -> RunResult:
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    for sig in (signal.SIGTERM,):
+        try:
+            loop.add_signal_handler(sig, main.cancel)  # type: ignore[union-attr]
+        except (NotImplementedError, RuntimeError):
+            pass
+    with _progress() as progress:
+        bars = {m: progress.add_task(m, total=sum(
+            1 for _ in __import__("judge.runner", fromlist=["iter_items"]).iter_items(
+                runner.tasks, runner.settings.samples, done, m))) for m in
+            [s.spec for s in runner.specs]}
+        runner.on_progress = lambda model: progress.advance(bars[model])
+        return await runner.run(done)
+
+
+def summary_table(result: RunResult, title: str) -> Table:
+    """The end-of-run table: one row per model."""
+    table = Table(title=title, title_justify="left")
+    for col in ("model", "tasks", "ok", "failed", "cached", "tokens in", "tokens out", "cost $"):
+        table.add_column(col, justify="right" if col != "model" else "left")
+    for model, t in result.tallies.items():
+        table.add_row(model, str(t.items), f"[green]{t.ok}[/]",
+                      f"[red]{t.failed}[/]" if t.failed else "0", str(t.cached),
+                      f"{t.input_tokens:,}", f"{t.output_tokens:,}",
+                      f"{t.cost_usd:.4f}" if t.cost_usd else "–")
+    return table
+
+
+@app.command("run")
+def run(
+    probeset: Optional[Path] = typer.Argument(None, help="Probe set YAML (omit with --resume)."),
+    model: list[str] = typer.Option([], "--model", "-m", help=(
+        "Model spec; repeat to compare models in one run: `local`, `local:PATH.gguf`, "
+        "`openai:MODEL`, `anthropic:MODEL`, `compat:MODEL@URL`, `replay:FILE.jsonl`.")),
+    samples: Optional[int] = typer.Option(None, "--samples", "-n", min=1,
+                                          help="Samples per task (default: the probe set's)."),
+    limit: Optional[int] = typer.Option(None, help="Only the first N tasks (before samples).",
+                                        min=1),
+    run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run directory."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Where run directories go."),
+    resume: Optional[str] = typer.Option(None, "--resume", help=(
+        "Finish a killed or failed run (id or path): done tasks are not called again; "
+        "failed ones are retried.")),
+    concurrency: int = typer.Option(8, help="Concurrent calls per model.", min=1),
+    attempts: int = typer.Option(6, help="Attempts per call (transient errors only).", min=1),
+    temperature: Optional[float] = typer.Option(None, help="Sampling temperature."),
+    max_tokens: int = typer.Option(1024, "--max-tokens", help="Output token limit per call."),
+    seed: Optional[int] = typer.Option(0, help="Base seed (sample i uses seed+i)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+) -> None:
+    """Run a probe set: every page × query (and combo) × samples, for every --model.
+
+    Responses stream into runs/RUN_ID/responses.jsonl as they complete (failures into
+    errors.jsonl). Exit code: 0 all done, 1 some tasks failed, 130 interrupted —
+    `judge run --resume <id>` then finishes the run without redoing finished tasks.
+    """
+    from judge.runs import finish, prepare_resume, prepare_run
+
+    if resume:
+        if probeset or model:
+            raise ConfigError("--resume takes the run's own probe set and models; "
+                              "give no PROBESET or --model with it")
+        overrides = {"use_cache": not no_cache, "concurrency": concurrency, "attempts": attempts}
+        runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
+        done = runner.store.done_keys()
+        console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
+                      highlight=False)
+    else:
+        if probeset is None:
+            raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
+                              "--model local`, or --resume RUN_ID")
+        from judge.probeset import load_probeset
+
+        default_samples = load_probeset(probeset).samples
+        settings = RunSettings(samples=samples or default_samples, limit=limit, seed=seed,
+                               temperature=temperature, max_tokens=max_tokens,
+                               concurrency=concurrency, attempts=attempts, use_cache=not no_cache)
+        runner, pending = prepare_run(probeset, model, settings, out, run_id)
+        done = set()
+        console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
+                      f"{settings.samples} samples × {len(model)} model(s) = {pending} calls → "
+                      f"{runner.store.path}", highlight=False)
+    try:
+        result = asyncio.run(_execute(runner, done, pending))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        finish(runner, runner.result, "interrupted")
+        console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
+                      f"{runner.store.run_id}`", highlight=False)
+        raise typer.Exit(130) from None
+    status = "complete" if result.failed == 0 else "incomplete"
+    finish(runner, result, status)
+    Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
+                                          f"{result.wall_s:.1f}s"))
+    if result.failed:
+        console.print(f"[red]{result.failed} failed[/] (see {runner.store.path / 'errors.jsonl'});"
+                      f" retry them with `judge run --resume {runner.store.run_id}`",
+                      highlight=False)
+        raise typer.Exit(1)

@@ -1,0 +1,314 @@
+"""Probe sets: the YAML schema as pydantic models, loading with located errors, expansion.
+
+A probe set expands to tasks: every page × every applicable query, plus every combo.
+Samples multiply tasks at run time. A task id is a hash of what the model is shown
+(page title/type/text, query, template name) so editing one page re-runs only its tasks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from judge.errors import ProbeSetError
+from judge.records import content_hash, sha256_text
+from judge.yamlsrc import Loc, line_of, load_yaml_with_lines
+
+PageType = Literal["news", "review", "paper", "product", "short", "long", "other"]
+Role = Literal["core", "supporting", "background"]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+# Default word bounds of a good summary by page type (used when a page gives none).
+DEFAULT_LENGTH = {
+    "news": (50, 150), "review": (60, 180), "paper": (80, 220), "product": (15, 80),
+    "short": (5, 30), "long": (120, 350), "other": (40, 180),
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeyPoint(Strict):
+    """A structural annotation: one point a good answer should carry."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    role: Role
+    text: str = Field(min_length=1)
+
+
+class Length(Strict):
+    """Word bounds of an appropriate answer."""
+
+    min_words: int = Field(ge=0)
+    max_words: int = Field(ge=1)
+
+
+class Page(Strict):
+    """A web page: text inline or from a file next to the YAML."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    type: PageType
+    title: str = ""
+    text: str | None = None
+    file: str | None = None
+    url: str | None = None
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    length: Length | None = None
+
+    @property
+    def body(self) -> str:
+        """The page text (files are read at load time into ``text``)."""
+        return self.text or ""
+
+    @property
+    def bounds(self) -> Length:
+        """Explicit length bounds, else the default for the page type."""
+        if self.length:
+            return self.length
+        lo, hi = DEFAULT_LENGTH[self.type]
+        return Length(min_words=lo, max_words=hi)
+
+
+class Query(Strict):
+    """A user query; ``applies_to`` limits it to some page types."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    intent: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    applies_to: list[PageType] | None = None
+
+    def applies(self, page: Page) -> bool:
+        return self.applies_to is None or page.type in self.applies_to
+
+
+class Step(Strict):
+    """A single-step task a combo depends on (page × query)."""
+
+    page: str
+    query: str
+
+
+class Combo(Strict):
+    """A combinatorial task over several pages."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    pages: list[str] = Field(min_length=2)
+    query: str = Field(min_length=1)
+    template: str | None = None
+    steps: list[Step] = Field(default_factory=list)
+
+
+class ProbeSet(Strict):
+    """A whole probe set file."""
+
+    name: str = Field(min_length=1)
+    version: int | str = 1
+    description: str = ""
+    task_template: str = "tasks/summarize.j2"
+    combo_template: str = "tasks/compare.j2"
+    samples: int = Field(default=1, ge=1, le=1000)
+    pages: list[Page] = Field(min_length=1)
+    queries: list[Query] = Field(min_length=1)
+    combos: list[Combo] = Field(default_factory=list)
+
+    # Set by the loader (not part of the YAML schema).
+    source: str = ""
+    base_dir: str = ""
+
+    def page(self, page_id: str) -> Page:
+        return next(p for p in self.pages if p.id == page_id)
+
+    def query_by_id(self, query_id: str) -> Query:
+        return next(q for q in self.queries if q.id == query_id)
+
+    def content_sha256(self) -> str:
+        """Hash of the resolved probe set (page files included)."""
+        return sha256_text(self.model_dump_json(exclude={"source", "base_dir"}))
+
+
+class Task(Strict):
+    """One unit of generation (before sampling)."""
+
+    id: str
+    kind: Literal["single", "combo"]
+    template: str
+    page_ids: list[str]
+    query_id: str | None = None
+    combo_id: str | None = None
+    query_text: str
+    intent: str | None = None
+    page_type: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "combo":
+            return f"combo {self.combo_id}"
+        return f"{self.page_ids[0]} × {self.query_id}"
+
+
+# ---------------------------------------------------------------- loading
+
+
+_ERROR_TEXT = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known key",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+}
+
+
+def _describe(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+        return "must be one of " + ", ".join(o for o in options if o)
+    if kind == "string_pattern_mismatch":
+        return "must be an id of letters, digits, '-', '_' or '.'"
+    if kind in ("greater_than_equal", "less_than_equal", "too_short"):
+        return err["msg"][0].lower() + err["msg"][1:]
+    return _ERROR_TEXT.get(kind) or (err["msg"][0].lower() + err["msg"][1:])
+
+
+def _item_and_field(data: dict[str, Any], loc: Loc) -> tuple[str | None, str]:
+    """Split a location into an item label ("page 'x'") and the field path within it."""
+    names = {"pages": "page", "queries": "query", "combos": "combo"}
+    if len(loc) >= 2 and loc[0] in names and isinstance(loc[1], int):
+        section, index = str(loc[0]), int(loc[1])
+        entries = data.get(section) or []
+        entry = entries[index] if index < len(entries) else None
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        item = f"{names[section]} '{ident}'" if ident else f"{section}[{index}]"
+        return item, _dotted(loc[2:])
+    return None, _dotted(loc)
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _fail(shown: str, data: dict[str, Any], lines: dict[Loc, int], loc: Loc, msg: str) -> None:
+    item, fld = _item_and_field(data, loc)
+    raise ProbeSetError(f"{fld} {msg}" if fld else msg, path=shown, line=line_of(lines, loc),
+                        item=item)
+
+
+def load_probeset(path: str | Path) -> ProbeSet:
+    """Load and validate a probe set; every error names file, line and item."""
+    path = Path(path)
+    shown = str(path)
+    data, lines = load_yaml_with_lines(path, shown)
+    if not isinstance(data, dict):
+        raise ProbeSetError("top level must be a mapping (name, pages, queries, ...)", path=shown,
+                            line=1)
+    for forbidden in ("source", "base_dir"):
+        if forbidden in data:
+            _fail(shown, data, lines, (forbidden,), "is not a known key")
+    _read_page_files(path, shown, data, lines)
+    try:
+        probes = ProbeSet.model_validate(
+            {**data, "source": shown, "base_dir": str(path.parent.resolve())})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function"))
+        _fail(shown, data, lines, loc, _describe(err))
+        raise  # unreachable
+    _check_references(probes, shown, data, lines)
+    return probes
+
+
+def _read_page_files(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int]) -> None:
+    for i, page in enumerate(data.get("pages") or []):
+        if not isinstance(page, dict):
+            continue
+        has_text, has_file = page.get("text") is not None, page.get("file") is not None
+        if has_text == has_file:
+            _fail(shown, data, lines, ("pages", i), "needs exactly one of `text` or `file`")
+        if has_file:
+            target = path.parent / str(page["file"])
+            try:
+                page["text"] = target.read_text(encoding="utf-8")
+            except (FileNotFoundError, IsADirectoryError):
+                _fail(shown, data, lines, ("pages", i, "file"), f"file not found: {target}")
+            except UnicodeDecodeError:
+                _fail(shown, data, lines, ("pages", i, "file"), f"not UTF-8 text: {target}")
+
+
+def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict[Loc, int]) -> None:
+    def dupes(section: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                _fail(shown, data, lines, (section, i, "id"), f"duplicate id '{ident}'")
+            seen.add(ident)
+
+    dupes("pages", [x.id for x in p.pages])
+    dupes("queries", [x.id for x in p.queries])
+    dupes("combos", [x.id for x in p.combos])
+    for i, page in enumerate(p.pages):
+        dupes_kp = [k.id for k in page.key_points]
+        for j, kp in enumerate(dupes_kp):
+            if kp in dupes_kp[:j]:
+                _fail(shown, data, lines, ("pages", i, "key_points", j, "id"), f"duplicate id '{kp}'")
+        if page.length and page.length.min_words > page.length.max_words:
+            _fail(shown, data, lines, ("pages", i, "length"), "min_words exceeds max_words")
+        if not page.body.strip():
+            _fail(shown, data, lines, ("pages", i), "page text is empty")
+    pages = {x.id: x for x in p.pages}
+    queries = {x.id: x for x in p.queries}
+    for i, combo in enumerate(p.combos):
+        for j, ref in enumerate(combo.pages):
+            if ref not in pages:
+                _fail(shown, data, lines, ("combos", i, "pages", j), f"unknown page '{ref}'")
+        for j, step in enumerate(combo.steps):
+            if step.page not in pages:
+                _fail(shown, data, lines, ("combos", i, "steps", j, "page"),
+                      f"unknown page '{step.page}'")
+            if step.query not in queries:
+                _fail(shown, data, lines, ("combos", i, "steps", j, "query"),
+                      f"unknown query '{step.query}'")
+            if not queries[step.query].applies(pages[step.page]):
+                _fail(shown, data, lines, ("combos", i, "steps", j),
+                      f"query '{step.query}' does not apply to page '{step.page}' "
+                      f"(type {pages[step.page].type})")
+
+
+# ---------------------------------------------------------------- expansion
+
+
+def _page_fingerprint(page: Page) -> dict[str, str]:
+    return {"id": page.id, "type": page.type, "title": page.title, "text": page.body}
+
+
+def expand(p: ProbeSet) -> list[Task]:
+    """Every page × applicable query, then every combo (samples are applied by the runner)."""
+    tasks: list[Task] = []
+    for page in p.pages:
+        for q in p.queries:
+            if not q.applies(page):
+                continue
+            tid = content_hash({"kind": "single", "page": _page_fingerprint(page),
+                                "query": {"id": q.id, "text": q.text}, "template": p.task_template})
+            tasks.append(Task(id=tid, kind="single", template=p.task_template, page_ids=[page.id],
+                              query_id=q.id, query_text=q.text, intent=q.intent,
+                              page_type=page.type))
+    for combo in p.combos:
+        template = combo.template or p.combo_template
+        tid = content_hash({"kind": "combo", "id": combo.id, "query": combo.query,
+                            "pages": [_page_fingerprint(p.page(x)) for x in combo.pages],
+                            "template": template})
+        tasks.append(Task(id=tid, kind="combo", template=template, page_ids=list(combo.pages),
+                          combo_id=combo.id, query_text=combo.query, intent="combo"))
+    return tasks

@@ -1,0 +1,126 @@
+"""Wire helpers shared by the hosted providers (openai, compat, anthropic).
+
+Option validation, key lookup, Retry-After parsing and the status-code → error mapping
+live here so each vendor module only knows its own payloads.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from judge.errors import (AuthError, ConfigError, FatalProviderError, ProviderError,
+                          RetryableProviderError, redact)
+
+DEFAULT_TIMEOUT_S = 120.0
+# Statuses worth retrying: request timeout, conflict, rate limit, server errors, overloaded.
+RETRY_STATUSES = frozenset({408, 409, 429})
+# Error types vendors put in a body (or a mid-stream error event) that mean "try again".
+RETRY_ERROR_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error",
+                               "server_error", "timeout_error", "service_unavailable"})
+
+
+class ProviderOptions(BaseModel):
+    """Options every hosted provider takes (strict: unknown keys are errors)."""
+
+    model_config = ConfigDict(extra="forbid")
+    timeout: float = DEFAULT_TIMEOUT_S
+    base_url: str | None = None
+    api_key_env: str | None = None
+
+
+O = TypeVar("O", bound=BaseModel)
+
+
+def parse_options(model: type[O], spec: str, *layers: Mapping[str, Any]) -> O:
+    """Merge option layers (later wins) and validate; raise ConfigError naming the spec."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer)
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
+            for err in exc.errors())
+        known = ", ".join(sorted(model.model_fields))
+        raise ConfigError(f"model spec {spec!r}: {problems} (known options: {known})") from None
+
+
+def env_key(name: str) -> str | None:
+    """The value of an API-key environment variable, or None when unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def body_error(body: object) -> tuple[str | None, str | None]:
+    """(type, message) from a vendor error body ``{"error": {"type", "message"}}``."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        etype = err.get("type") or err.get("code")
+        msg = err.get("message")
+        return (str(etype) if etype else None, str(msg) if msg else None)
+    if isinstance(err, str):
+        return None, err
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return None, body["message"]
+    return None, None
+
+
+def status_error(spec: str, status: int, body: object, headers: Mapping[str, str] | None,
+                 fallback: str) -> ProviderError:
+    """Map an HTTP error status (plus the vendor's body) to a judge ProviderError."""
+    etype, msg = body_error(body)
+    message = redact(msg or fallback or f"HTTP {status}")
+    if etype and etype not in message:
+        message = f"{etype}: {message}"
+    retry_after = retry_after_seconds(headers)
+    if status == 429 or etype == "rate_limit_error":
+        return RetryableProviderError(message, model=spec, status=status,
+                                      retry_after=retry_after, rate_limited=True)
+    if status == 401:
+        return AuthError(f"{message} (check the API key in the environment)", model=spec,
+                         status=status)
+    if status in RETRY_STATUSES or status >= 500 or (status < 400 and etype in RETRY_ERROR_TYPES):
+        return RetryableProviderError(message, model=spec, status=status if status >= 400 else None,
+                                      retry_after=retry_after)
+    return FatalProviderError(message, model=spec, status=status if status >= 400 else None)
+
+
+def missing_key_error(spec: str, var: str) -> AuthError:
+    """The error for an unset key variable (raised at call time so the runner stops the model)."""
+    return AuthError(f"{var} is not set in the environment", model=spec, status=None)
+
+
+def dropped(spec: str, what: str) -> RetryableProviderError:
+    """A transport-level failure: connection reset, stream cut short, invalid JSON in a 200."""
+    return RetryableProviderError(redact(what), model=spec)

@@ -1,0 +1,90 @@
+"""Starting and resuming runs: probe set → tasks → run directory → Runner."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from judge.manifest import build_manifest
+from judge.probeset import ProbeSet, Task, expand, load_probeset
+from judge.providers.registry import parse_spec
+from judge.records import now_iso
+from judge.runner import Observer, RunResult, Runner, RunSettings
+from judge.store import PROBESET, RunStore
+from judge.templates import Templates
+from judge.errors import ConfigError
+
+
+def new_run_id(probes: ProbeSet) -> str:
+    """e.g. 20261123-161502-web-summaries-3fa2."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{probes.name}-{secrets.token_hex(2)}"
+
+
+def select_tasks(probes: ProbeSet, limit: int | None) -> list[Task]:
+    tasks = expand(probes)
+    return tasks[:limit] if limit else tasks
+
+
+def templates_for(probes: ProbeSet) -> Templates:
+    """Templates next to the probe set first, then the bundled prompts/."""
+    base = Path(probes.base_dir) if probes.base_dir else None
+    extra = [d for d in (base, base / "prompts" if base else None) if d and d.is_dir()]
+    return Templates(extra)
+
+
+def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSettings,
+                out_dir: Path, run_id: str | None = None,
+                observers: list[Observer] | None = None) -> tuple[Runner, int]:
+    """Validate everything, create the run directory, return the runner and pending count."""
+    if not models:
+        raise ConfigError("give at least one --model (e.g. --model local)")
+    if len(set(models)) != len(models):
+        raise ConfigError("the same --model is given twice")
+    for m in models:
+        parse_spec(m)
+    probes = load_probeset(probeset_path)
+    tasks = select_tasks(probes, settings.limit)
+    templates = templates_for(probes)
+    for task in {t.template: t for t in tasks}.values():  # fail early on a bad template
+        from judge.render import task_messages
+        task_messages(probes, task, templates)
+    store = RunStore.create(out_dir, run_id or new_run_id(probes))
+    store.lock()
+    store.write_json(PROBESET, probes.model_dump(mode="json"))
+    settings_d = settings.model_dump(mode="json")
+    store.write_manifest(build_manifest(store.run_id, probes, tasks, templates, models, settings_d))
+    runner = Runner(store, probes, tasks, templates, models, settings, observers)
+    return runner, runner.pending_count(set())
+
+
+def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = None,
+                   overrides: dict[str, Any] | None = None) -> tuple[Runner, int, int]:
+    """Reopen a run; returns the runner, the pending count and how many are already done."""
+    store = RunStore.open(ref, out_dir)
+    store.lock()
+    manifest = store.read_manifest()
+    probes = ProbeSet.model_validate(store.read_json(PROBESET))
+    settings = RunSettings(**{**manifest["settings"], **(overrides or {})})
+    tasks = select_tasks(probes, settings.limit)
+    templates = templates_for(probes)
+    history = manifest.get("history", [])
+    history.append({"resumed": now_iso(), "previous_status": manifest.get("status")})
+    store.update_manifest(status="running", history=history, ended=None)
+    runner = Runner(store, probes, tasks, templates, manifest["models"], settings, observers)
+    done = store.done_keys()
+    return runner, runner.pending_count(done), len(done)
+
+
+def finish(runner: Runner, result: RunResult, status: str) -> None:
+    """Record the outcome in the manifest and release the lock."""
+    store = runner.store
+    totals = {m: vars(t) for m, t in result.tallies.items()}
+    manifest = store.read_manifest()
+    manifest.update(status=status, ended=now_iso(), wall_s=round(result.wall_s, 3),
+                    tallies=totals,
+                    cost_usd=round(sum(t.cost_usd for t in result.tallies.values()), 6))
+    store.write_manifest(manifest)
+    store.unlock()

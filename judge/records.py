@@ -129,3 +129,49 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
         version += 1
         data["schema_version"] = version
     return data
+
+
+JudgmentStatus = Literal["ok", "unparseable", "error"]
+
+
+class JudgmentRecord(Record):
+    """One judge verdict on one response under one rubric (judgments.jsonl).
+
+    ``score`` is the rubric's headline number (intention 1–5; coverage partial credit 0–1;
+    faithfulness share of supported claims 0–1; reflection follow-through 0/1), ``label``
+    its category (strategy label; pairwise winner "A"/"B"/"tie"), ``passed`` its pass/fail
+    (used by McNemar). An unparseable reply has status "unparseable", no score, a reason.
+    """
+
+    kind: Literal["judgment"] = "judgment"
+    id: str
+    run_id: str
+    response_id: str
+    task_id: str
+    model: str
+    sample: int
+    judge: str  # judge model spec
+    rubric: str  # intention | strategy | coverage | faithfulness | reflection | pairwise
+    template_hash: str
+    judge_sample: int = 0
+    against_query_id: str | None = None  # cross-query: judged against another query
+    other_response_id: str | None = None  # pairwise: the B side
+    status: JudgmentStatus = "ok"
+    verdict: dict[str, Any] | None = None
+    score: float | None = None
+    label: str | None = None
+    passed: bool | None = None
+    rationale: str = ""
+    reason: str | None = None  # why unparseable / error
+    raw: str = ""
+    attempts: int = 1
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+    created: str = Field(default_factory=now_iso)
+
+
+def judgment_id(response_id: str, judge: str, rubric: str, judge_sample: int,
+                against_query_id: str | None = None, other_response_id: str | None = None) -> str:
+    """Stable id of one judgment."""
+    return content_hash({"r": response_id, "j": judge, "k": rubric, "s": judge_sample,
+                         "q": against_query_id, "o": other_response_id})

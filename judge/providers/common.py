@@ -6,10 +6,12 @@ live here so each vendor module only knows its own payloads.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import os
 import time
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -124,3 +126,25 @@ def missing_key_error(spec: str, var: str) -> AuthError:
 def dropped(spec: str, what: str) -> RetryableProviderError:
     """A transport-level failure: connection reset, stream cut short, invalid JSON in a 200."""
     return RetryableProviderError(redact(what), model=spec)
+
+
+def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> ProviderError:
+    """Map an exception from the ``openai`` or ``anthropic`` SDK (same class names), the
+    transport underneath, or JSON decoding, to a judge ProviderError. Re-raises bugs."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, (sdk.APITimeoutError, asyncio.TimeoutError)):
+        return RetryableProviderError(f"no reply within {timeout:g} s", model=spec)
+    if isinstance(exc, sdk.APIStatusError):
+        return status_error(spec, exc.status_code, exc.body, exc.response.headers, exc.message)
+    if isinstance(exc, sdk.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        return dropped(spec, f"connection error: {type(cause).__name__ if cause else exc.message}")
+    if isinstance(exc, sdk.APIError):  # an error event inside a stream
+        body = exc.body if isinstance(exc.body, dict) else {"message": exc.message}
+        return status_error(spec, 200, {"error": body}, None, exc.message)
+    if isinstance(exc, ValueError):  # json.JSONDecodeError / orjson.JSONDecodeError
+        return dropped(spec, "invalid JSON in the reply")
+    if isinstance(exc, OSError) or type(exc).__module__.startswith("httpx"):
+        return dropped(spec, f"connection error: {type(exc).__name__}")
+    raise exc

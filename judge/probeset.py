@@ -174,7 +174,7 @@ def _describe(err: dict[str, Any]) -> str:
         return "must be one of " + ", ".join(o for o in options if o)
     if kind == "string_pattern_mismatch":
         return "must be an id of letters, digits, '-', '_' or '.'"
-    if kind in ("greater_than_equal", "less_than_equal", "too_short"):
+    if kind in ("greater_than_equal", "less_than_equal"):
         return err["msg"][0].lower() + err["msg"][1:]
     return _ERROR_TEXT.get(kind) or (err["msg"][0].lower() + err["msg"][1:])
 
@@ -201,15 +201,15 @@ def _dotted(loc: Loc) -> str:
 
 def _fail(shown: str, data: dict[str, Any], lines: dict[Loc, int], loc: Loc, msg: str) -> None:
     item, fld = _item_and_field(data, loc)
-    raise ProbeSetError(f"{fld} {msg}" if fld else msg, path=shown, line=line_of(lines, loc),
-                        item=item)
+    text = (f"{fld}{msg}" if msg.startswith(":") else f"{fld} {msg}") if fld else msg.lstrip(": ")
+    raise ProbeSetError(text, path=shown, line=line_of(lines, loc), item=item)
 
 
 def load_probeset(path: str | Path) -> ProbeSet:
     """Load and validate a probe set; every error names file, line and item."""
     path = Path(path)
     shown = str(path)
-    data, lines = load_yaml_with_lines(path, shown)
+    data, lines = load_yaml_with_lines(path, shown, ProbeSetError)
     if not isinstance(data, dict):
         raise ProbeSetError("top level must be a mapping (name, pages, queries, ...)", path=shown,
                             line=1)
@@ -241,9 +241,10 @@ def _read_page_files(path: Path, shown: str, data: dict[str, Any], lines: dict[L
             try:
                 page["text"] = target.read_text(encoding="utf-8")
             except (FileNotFoundError, IsADirectoryError):
-                _fail(shown, data, lines, ("pages", i, "file"), f"file not found: {target}")
+                _fail(shown, data, lines, ("pages", i, "file"),
+                      f"'{page['file']}' not found (looked for {target})")
             except UnicodeDecodeError:
-                _fail(shown, data, lines, ("pages", i, "file"), f"not UTF-8 text: {target}")
+                _fail(shown, data, lines, ("pages", i, "file"), f"'{page['file']}' is not UTF-8 text")
 
 
 def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict[Loc, int]) -> None:
@@ -251,7 +252,7 @@ def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict
         seen: set[str] = set()
         for i, ident in enumerate(ids):
             if ident in seen:
-                _fail(shown, data, lines, (section, i, "id"), f"duplicate id '{ident}'")
+                _fail(shown, data, lines, (section, i, "id"), f"'{ident}' is used twice")
             seen.add(ident)
 
     dupes("pages", [x.id for x in p.pages])
@@ -261,7 +262,7 @@ def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict
         dupes_kp = [k.id for k in page.key_points]
         for j, kp in enumerate(dupes_kp):
             if kp in dupes_kp[:j]:
-                _fail(shown, data, lines, ("pages", i, "key_points", j, "id"), f"duplicate id '{kp}'")
+                _fail(shown, data, lines, ("pages", i, "key_points", j, "id"), f"'{kp}' is used twice")
         if page.length and page.length.min_words > page.length.max_words:
             _fail(shown, data, lines, ("pages", i, "length"), "min_words exceeds max_words")
         if not page.body.strip():
@@ -271,17 +272,18 @@ def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict
     for i, combo in enumerate(p.combos):
         for j, ref in enumerate(combo.pages):
             if ref not in pages:
-                _fail(shown, data, lines, ("combos", i, "pages", j), f"unknown page '{ref}'")
+                _fail(shown, data, lines, ("combos", i, "pages", j),
+                      f"'{ref}' is not a page id in this file")
         for j, step in enumerate(combo.steps):
             if step.page not in pages:
                 _fail(shown, data, lines, ("combos", i, "steps", j, "page"),
-                      f"unknown page '{step.page}'")
+                      f"'{step.page}' is not a page id in this file")
             if step.query not in queries:
                 _fail(shown, data, lines, ("combos", i, "steps", j, "query"),
-                      f"unknown query '{step.query}'")
+                      f"'{step.query}' is not a query id in this file")
             if not queries[step.query].applies(pages[step.page]):
                 _fail(shown, data, lines, ("combos", i, "steps", j),
-                      f"query '{step.query}' does not apply to page '{step.page}' "
+                      f": query '{step.query}' does not apply to page '{step.page}' "
                       f"(type {pages[step.page].type})")
 
 

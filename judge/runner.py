@@ -121,9 +121,11 @@ class Runner:
 
     def __init__(self, store: RunStore, probes: ProbeSet, tasks: list[Task], templates: Templates,
                  models: list[str], settings: RunSettings, observers: list[Observer] | None = None,
-                 on_progress: Callable[[str], None] | None = None) -> None:
+                 on_progress: Callable[[str], None] | None = None,
+                 providers: dict[str, Provider] | None = None) -> None:
         self.store, self.probes, self.tasks, self.templates = store, probes, tasks, templates
         self.specs: list[ModelSpec] = [parse_spec(m) for m in models]
+        self.providers = dict(providers or {})
         self.settings = settings
         self.observers = observers or []
         self.on_progress = on_progress or (lambda _model: None)
@@ -167,12 +169,14 @@ class Runner:
         tally = self.result.tallies.setdefault(spec.spec, ModelTally())
         items = iter_items(self.tasks, self.settings.samples, done, spec.spec)
         try:
-            provider = build_provider(spec)
+            provider = self.providers.get(spec.spec) or build_provider(spec)
         except JudgeError as exc:  # e.g. a missing model: every item fails with the reason
             tally.stopped = str(exc)
             for task, sample in items:
                 self._fail(errors, tally, spec.spec, task, sample, exc, 0)
             return
+        if not getattr(provider, "cacheable", True):
+            cache = None
         limit = getattr(provider, "max_concurrency", None) or self.settings.concurrency
         workers = max(1, min(self.settings.concurrency, limit))
         try:

@@ -9,7 +9,8 @@ from typing import Any
 
 from judge.manifest import build_manifest
 from judge.probeset import ProbeSet, Task, expand, load_probeset
-from judge.providers.registry import parse_spec
+from judge.providers.base import Provider
+from judge.providers.registry import build_provider, parse_spec
 from judge.records import now_iso
 from judge.runner import Observer, RunResult, Runner, RunSettings
 from judge.store import PROBESET, RunStore
@@ -35,6 +36,11 @@ def templates_for(probes: ProbeSet) -> Templates:
     return Templates(extra)
 
 
+def build_providers(models: list[str]) -> dict[str, Provider]:
+    """Build every provider up front: a missing key, extra or model fails before any work."""
+    return {m: build_provider(parse_spec(m)) for m in models}
+
+
 def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSettings,
                 out_dir: Path, run_id: str | None = None,
                 observers: list[Observer] | None = None) -> tuple[Runner, int]:
@@ -43,9 +49,8 @@ def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSetti
         raise ConfigError("give at least one --model (e.g. --model local)")
     if len(set(models)) != len(models):
         raise ConfigError("the same --model is given twice")
-    for m in models:
-        parse_spec(m)
     probes = load_probeset(probeset_path)
+    providers = build_providers(models)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
     for task in {t.template: t for t in tasks}.values():  # fail early on a bad template
@@ -56,7 +61,8 @@ def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSetti
     store.write_json(PROBESET, probes.model_dump(mode="json"))
     settings_d = settings.model_dump(mode="json")
     store.write_manifest(build_manifest(store.run_id, probes, tasks, templates, models, settings_d))
-    runner = Runner(store, probes, tasks, templates, models, settings, observers)
+    runner = Runner(store, probes, tasks, templates, models, settings, observers,
+                    providers=providers)
     return runner, runner.pending_count(set())
 
 
@@ -64,8 +70,9 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
                    overrides: dict[str, Any] | None = None) -> tuple[Runner, int, int]:
     """Reopen a run; returns the runner, the pending count and how many are already done."""
     store = RunStore.open(ref, out_dir)
-    store.lock()
     manifest = store.read_manifest()
+    providers = build_providers(manifest["models"])
+    store.lock()
     probes = ProbeSet.model_validate(store.read_json(PROBESET))
     settings = RunSettings(**{**manifest["settings"], **(overrides or {})})
     tasks = select_tasks(probes, settings.limit)
@@ -73,7 +80,8 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
     history = manifest.get("history", [])
     history.append({"resumed": now_iso(), "previous_status": manifest.get("status")})
     store.update_manifest(status="running", history=history, ended=None)
-    runner = Runner(store, probes, tasks, templates, manifest["models"], settings, observers)
+    runner = Runner(store, probes, tasks, templates, manifest["models"], settings, observers,
+                    providers=providers)
     done = store.done_keys()
     return runner, runner.pending_count(done), len(done)
 

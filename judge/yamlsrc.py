@@ -16,7 +16,8 @@ class _Loader(yaml.SafeLoader):
     """Safe loader (no tags that construct objects)."""
 
 
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str) -> Any:
+def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str,
+           error: type[InputError]) -> Any:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -24,37 +25,38 @@ def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str) -> Any:
             key = _Loader.construct_object(_Loader(""), key_node) if not isinstance(
                 key_node, yaml.ScalarNode) else key_node.value
             if key in out:
-                raise InputError(f"duplicate key {key!r}", path=path,
+                raise error(f"duplicate key {key!r}", path=path,
                                  line=key_node.start_mark.line + 1)
-            out[key] = _build(value_node, (*loc, key), lines, path)
+            out[key] = _build(value_node, (*loc, key), lines, path, error)
             lines[(*loc, key)] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, (*loc, i), lines, path) for i, child in enumerate(node.value)]
+        return [_build(child, (*loc, i), lines, path, error) for i, child in enumerate(node.value)]
     loader = _Loader("")
     return loader.construct_object(node, deep=True)
 
 
-def load_yaml_with_lines(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, int]]:
+def load_yaml_with_lines(path: Path, display: str | None = None,
+                         error: type[InputError] = InputError) -> tuple[Any, dict[Loc, int]]:
     """Parse YAML; return the data and a map from key path to 1-based line number."""
     shown = display or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError("file not found", path=shown) from None
+        raise error("file not found", path=shown) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", path=shown) from None
+        raise error(f"not UTF-8 text ({exc.reason})", path=shown) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or "malformed YAML"
-        raise InputError(f"malformed YAML: {problem}", path=shown, line=line) from None
+        raise error(f"malformed YAML: {problem}", path=shown, line=line) from None
     if node is None:
-        raise InputError("file is empty", path=shown)
+        raise error("file is empty", path=shown)
     lines: dict[Loc, int] = {}
-    return _build(node, (), lines, shown), lines
+    return _build(node, (), lines, shown, error), lines
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:

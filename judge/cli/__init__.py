@@ -29,7 +29,7 @@ def main() -> None:
     """Entry point of the `judge` console script."""
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except JudgeError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -47,3 +47,4 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(130)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)

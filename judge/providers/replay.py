@@ -1,5 +1,8 @@
 """Replay provider: answers from a JSONL file (bring your own outputs).
 
+Option ``delay`` (seconds) simulates latency, e.g. ``replay:answers.jsonl?delay=0.2``
+for a dry run of progress, concurrency and resume.
+
 Each line: ``{"task_id": ..., "text": ..., "reasoning": ...?, "sample": ...?}`` or, instead
 of task_id, ``"page"`` + ``"query"`` (query id or query text). Without ``sample`` a line
 answers every sample of its task.
@@ -7,6 +10,7 @@ answers every sample of its task.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from judge.errors import FatalProviderError, InputError
+from judge.errors import ConfigError, FatalProviderError, InputError
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
 from judge.providers.registry import ModelSpec
 from judge.records import Reasoning
@@ -50,10 +54,16 @@ class ReplayProvider:
     """Looks answers up instead of calling a model."""
 
     max_concurrency = 64
+    cacheable = False  # the file is the source of truth; edits must show at once
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec.spec
         self.path = Path(spec.model).expanduser()
+        unknown = set(spec.options) - {"delay"}
+        if unknown:
+            raise ConfigError(f"model spec {spec.spec!r}: unknown option(s) {sorted(unknown)}; "
+                              "replay takes only `delay`")
+        self.delay = float(spec.options.get("delay", 0))
         self.table = _load(self.path)
 
     def _find(self, meta: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +85,8 @@ class ReplayProvider:
     async def generate(self, request: Request) -> Response:
         start = time.perf_counter()
         row = self._find(request.meta)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         reasoning = row.get("reasoning")
         return Response(
             text=row["text"],

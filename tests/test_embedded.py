@@ -79,3 +79,32 @@ def test_end_to_end_on_the_embedded_model(tmp_path: Path) -> None:
         assert r["text"].strip() and r["usage"]["output_tokens"] > 0
         assert r["usage"]["input_tokens"] > 100 and r["model_id"] == embedded.MODEL_NAME
     assert sys.executable  # the run used this interpreter's llama_cpp
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not embedded.installed(), reason="embedded model not installed")
+def test_local_stream_matches_its_final_response() -> None:
+    pytest.importorskip("llama_cpp")
+    import asyncio
+
+    from judge.providers.base import Delta, Done, Message, Request
+    from judge.providers.registry import build_provider
+
+    provider = build_provider("local")
+    request = Request(messages=[Message(role="user", content="Name three colours.")],
+                      max_tokens=16, seed=3)
+
+    async def collect() -> tuple[list[Delta], Done]:
+        deltas, done = [], None
+        async for event in provider.stream(request):
+            if isinstance(event, Delta):
+                deltas.append(event)
+            else:
+                done = event
+        assert done is not None
+        return deltas, done
+
+    deltas, done = asyncio.run(collect())
+    assert len(deltas) > 1  # token by token, not one blob
+    assert "".join(d.text for d in deltas if d.kind == "text") == done.response.text
+    assert done.response.usage.output_tokens == len(deltas)

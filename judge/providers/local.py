@@ -22,6 +22,7 @@ from judge import embedded
 from judge.errors import ConfigError, FatalProviderError, SetupError
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
 from judge.providers.registry import ModelSpec
+from judge.providers.thinktags import ThinkStream, split_think
 from judge.records import Reasoning, Usage
 
 INSTALL_EXTRA = "pip install -e '.[local]'"
@@ -123,9 +124,10 @@ class LocalProvider:
         raw = await asyncio.to_thread(self._run, request, False)
         choice = raw["choices"][0]
         usage = raw.get("usage") or {}
+        split = split_think(choice["message"].get("content") or "")
         return Response(
-            text=choice["message"].get("content") or "",
-            reasoning=Reasoning(),
+            text=split.answer,
+            reasoning=_reasoning(split.reasoning),
             usage=Usage(input_tokens=usage.get("prompt_tokens", 0),
                         output_tokens=usage.get("completion_tokens", 0)),
             finish_reason=choice.get("finish_reason"),
@@ -169,17 +171,23 @@ class LocalProvider:
 
         thread = threading.Thread(target=worker, daemon=True, name="judge-local-stream")
         thread.start()
+        splitter = ThinkStream()
         try:
             while True:
                 kind, payload = await queue.get()
                 if kind == "delta":
-                    yield Delta("text", payload)
+                    for part, piece in splitter.feed(payload):
+                        yield Delta(part, piece)  # type: ignore[arg-type]
                 elif kind == "error":
                     raise payload
                 else:
+                    for part, piece in splitter.close():
+                        yield Delta(part, piece)  # type: ignore[arg-type]
                     text, finish, n_in, n_out = payload
+                    split = split_think(text)
                     yield Done(Response(
-                        text=text, usage=Usage(input_tokens=n_in, output_tokens=n_out),
+                        text=split.answer, reasoning=_reasoning(split.reasoning),
+                        usage=Usage(input_tokens=n_in, output_tokens=n_out),
                         finish_reason=finish, model_id=self.model_id,
                         latency_s=time.perf_counter() - start,
                         raw={"finish_reason": finish, "streamed": True}))
@@ -189,6 +197,10 @@ class LocalProvider:
 
     async def aclose(self) -> None:
         """Models stay loaded for the process (shared by generation and judging)."""
+
+
+def _reasoning(text: str) -> Reasoning:
+    return Reasoning(text=text, source="think_tags") if text else Reasoning()
 
 
 def build_local(spec: ModelSpec) -> LocalProvider:

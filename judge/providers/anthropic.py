@@ -142,6 +142,7 @@ class AnthropicProvider:
         self.base_url = spec.base_url or self.options.base_url  # None: ANTHROPIC_BASE_URL
         self.key_env = self.options.api_key_env or ANTHROPIC_KEY_ENV
         self._client: anthropic.AsyncAnthropic | None = None
+        self._secret: str | None = None  # the key in use, scrubbed from error messages
 
     def _opts(self, request: Request) -> AnthropicOptions:
         if not request.options:
@@ -157,6 +158,7 @@ class AnthropicProvider:
             key = env_key(self.key_env)
             if key is None:
                 raise missing_key_error(self.spec, self.key_env)
+            self._secret = key
             self._client = anthropic.AsyncAnthropic(api_key=key, base_url=self.base_url,
                                                     timeout=self.options.timeout, max_retries=0)
         return self._client
@@ -173,10 +175,10 @@ class AnthropicProvider:
             if request.max_tokens <= budget:  # the answer needs room beyond the budget
                 p["max_tokens"] = budget + request.max_tokens
         else:  # with thinking on the API only accepts the default sampling settings
-            if request.temperature is not None:
-                p["temperature"] = request.temperature
-            if request.top_p is not None:
-                p["top_p"] = request.top_p
+            sampling = {k: v for k, v in (("temperature", request.temperature),
+                                          ("top_p", request.top_p)) if v is not None}
+            if sampling:  # not in this SDK's signature; the wire format still takes them
+                p["extra_body"] = sampling
         tool = None
         if request.response_schema is not None:
             tool = request.schema_name
@@ -201,7 +203,8 @@ class AnthropicProvider:
                                                                       timeout=opts.timeout)
             data = orjson.loads(await raw.read())
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
-            raise map_sdk_error(anthropic, self.spec, exc, opts.timeout) from None
+            raise map_sdk_error(anthropic, self.spec, exc, opts.timeout,
+                                self._secret) from None
         response = parse_message(self.spec, data, tool)
         response.latency_s = time.perf_counter() - started
         return response
@@ -220,7 +223,8 @@ class AnthropicProvider:
                     for kind, text in acc.feed(event.to_dict()):
                         yield Delta(kind, text)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
-            raise map_sdk_error(anthropic, self.spec, exc, opts.timeout) from None
+            raise map_sdk_error(anthropic, self.spec, exc, opts.timeout,
+                                self._secret) from None
         if not acc.stopped:
             raise dropped(self.spec, "stream ended before message_stop")
         response = parse_message(self.spec, acc.payload(), tool)

@@ -128,9 +128,19 @@ def dropped(spec: str, what: str) -> RetryableProviderError:
     return RetryableProviderError(redact(what), model=spec)
 
 
-def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> ProviderError:
+def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float,
+                  secret: str | None = None) -> ProviderError:
     """Map an exception from the ``openai`` or ``anthropic`` SDK (same class names), the
-    transport underneath, or JSON decoding, to a judge ProviderError. Re-raises bugs."""
+    transport underneath, or JSON decoding, to a judge ProviderError; ``secret`` (the key in
+    use, whatever its variable is called) is scrubbed from the message. Re-raises bugs."""
+    err = _map(sdk, spec, exc, timeout)
+    if secret and secret in str(err):
+        err.args = (str(err).replace(secret, "[REDACTED]"),)
+        err.detail = err.detail.replace(secret, "[REDACTED]")
+    return err
+
+
+def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
     if isinstance(exc, (sdk.APITimeoutError, asyncio.TimeoutError)):

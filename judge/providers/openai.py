@@ -58,6 +58,7 @@ class OpenAIProvider:
         self.base_url = spec.base_url or self.options.base_url  # None: SDK reads OPENAI_BASE_URL
         self.key_env = self.options.api_key_env or (None if compat else OPENAI_KEY_ENV)
         self._client: openai.AsyncOpenAI | None = None
+        self._secret: str | None = None  # the key in use, scrubbed from error messages
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -75,6 +76,7 @@ class OpenAIProvider:
             key = env_key(self.key_env) if self.key_env else None
             if self.key_env and key is None:
                 raise missing_key_error(self.spec, self.key_env)
+            self._secret = key
             self._client = openai.AsyncOpenAI(api_key=key or DUMMY_KEY, base_url=self.base_url,
                                               timeout=self.options.timeout, max_retries=0)
         return self._client
@@ -126,7 +128,8 @@ class OpenAIProvider:
                                                           timeout=opts.timeout)
             data = orjson.loads(raw.content)
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
-            raise map_sdk_error(openai, self.spec, exc, opts.timeout) from None
+            raise map_sdk_error(openai, self.spec, exc, opts.timeout,
+                                self._secret) from None
         if opts.api == "responses":
             response = parse_responses(self.spec, data)
         else:
@@ -161,7 +164,8 @@ class OpenAIProvider:
                         raise dropped(self.spec, "stream ended before the reply was complete")
                     response = parse_chat(self.spec, acc.payload(), opts.think_tags)
         except Exception as exc:  # noqa: BLE001
-            raise map_sdk_error(openai, self.spec, exc, opts.timeout) from None
+            raise map_sdk_error(openai, self.spec, exc, opts.timeout,
+                                self._secret) from None
         if response is None:
             raise dropped(self.spec, "stream ended before the reply was complete")
         response.latency_s = time.perf_counter() - started

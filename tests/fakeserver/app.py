@@ -18,7 +18,7 @@ from tests.fakeserver import wire_openai as wo
 from tests.fakeserver.config import FakeConfig, Fault, Stats, choose_fault, prompt_key
 from tests.fakeserver.replies import make_reply
 
-STATUS_FAULTS = {"400", "401", "403", "404", "408", "409", "429", "500", "503", "529"}
+STATUS_FAULTS = {"400", "401", "403", "404", "408", "409", "422", "429", "500", "503", "529"}
 BROKEN_JSON = b'{"id": "broken", "choices": [{"index": 0, "message": {"content": "'
 
 
@@ -103,13 +103,15 @@ class Handler:
         return {"chat": wo.chat_stream_error, "responses": wo.responses_stream_error,
                 "messages": wa.stream_error}[self.api]()
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         cfg, stats = self.state.config, self.state.stats
         model = str(body.get("model", ""))
         prompt, input_text, schema, tool = self._parse(body)
         key = prompt_key(model, input_text)
         attempt = stats.begin(request.path, model, key, cfg.track_times)
+        stats.last_body[request.path] = body
+        stats.last_headers[request.path] = {k.lower(): v for k, v in request.headers.items()}
         outcome = "cancelled"
         try:
             presented = _presented_key(request)
@@ -201,9 +203,9 @@ def make_app(state: State) -> web.Application:
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
-    app.router.add_post("/v1/chat/completions", Handler(state, "chat"))
-    app.router.add_post("/v1/responses", Handler(state, "responses"))
-    app.router.add_post("/v1/messages", Handler(state, "messages"))
+    app.router.add_post("/v1/chat/completions", Handler(state, "chat").handle)
+    app.router.add_post("/v1/responses", Handler(state, "responses").handle)
+    app.router.add_post("/v1/messages", Handler(state, "messages").handle)
     app.router.add_post("/_fake/config", set_config)
     app.router.add_get("/_fake/stats", get_stats)
     app.router.add_post("/_fake/reset", reset)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FaultKind = Literal["400", "401", "403", "404", "408", "409", "429", "500", "503", "529",
+FaultKind = Literal["400", "401", "403", "404", "408", "409", "422", "429", "500", "503", "529",
                     "slow", "drop", "invalid_json", "stream_error"]
 ReasoningMode = Literal[
     "auto", "none",
@@ -115,6 +115,8 @@ class Stats:
         self.inflight: Counter[str] = Counter()
         self.max_inflight: Counter[str] = Counter()
         self.script_pos = 0
+        self.last_body: dict[str, Any] = {}  # per path: the last request body
+        self.last_headers: dict[str, dict[str, str]] = {}
 
     def begin(self, path: str, model: str, key: str, track: bool) -> int:
         """Count a request; returns its attempt number for this prompt (1-based)."""
@@ -148,6 +150,8 @@ class Stats:
             out["attempts"] = dict(self.attempts)
             out["successes"] = dict(self.successes)
             out["times"] = self.times
+            out["last_body"] = self.last_body
+            out["last_headers"] = self.last_headers
         return out
 
 

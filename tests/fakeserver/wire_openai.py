@@ -101,9 +101,9 @@ def responses_request(body: dict[str, Any]) -> tuple[str, str, dict[str, Any] | 
 
 def _reasoning_item(r: Reply) -> dict[str, Any] | None:
     if r.mode == "summary":
-        half = len(r.reasoning) // 2
-        cut = r.reasoning.rfind(" ", 0, half) if half else 0
-        parts = [r.reasoning[:cut], r.reasoning[cut + 1:]] if cut > 0 else [r.reasoning]
+        sentences = r.reasoning.split(". ")
+        head, tail = ". ".join(sentences[:2]), ". ".join(sentences[2:])
+        parts = [head + "." if tail else head, tail] if tail else [head]
         return {"id": f"rs_{r.key}", "type": "reasoning", "status": "completed",
                 "summary": [{"type": "summary_text", "text": p} for p in parts]}
     if r.mode == "reasoning_text":

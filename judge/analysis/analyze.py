@@ -1,0 +1,164 @@
+"""The whole analysis of one or more runs: arms, the five levels, review queue, bad cases.
+
+An *arm* is one model inside one run. One run with two models gives two arms (compared
+with each other); two runs with one model each give two arms (A = the first run given).
+Consecutive arms in the given order are compared (level 1); with three or more arms in
+order the mirage check runs across them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from judge.analysis.compare import Comparison, compare_rows
+from judge.analysis.intention import FLAG_AT, IntentionReport, intention_report
+from judge.analysis.levels import (DEFAULT_GATE, ComboReport, StrategyStats, combo_report,
+                                   strategy_report)
+from judge.analysis.load import RunData
+from judge.analysis.metrics import ModelMetrics, model_metrics, present_dims
+from judge.analysis.mirage import MirageDim, mirage
+from judge.analysis.reflection import ReflectionReport, reflection_report
+from judge.analysis.rows import ResponseRow, SuccessRule, build_rows
+from judge.errors import ConfigError
+
+MAX_COMPARISONS = 5
+SPREAD_SCALE = {"intention": 4.0}  # normalise spreads to 0–1 (intention is 1–5)
+
+
+@dataclass
+class Arm:
+    """One model inside one run, with its rows."""
+
+    label: str
+    run: RunData
+    model: str
+    rows: list[ResponseRow]
+
+
+@dataclass
+class ArmAnalysis:
+    """Metrics and levels 2–5 for one arm."""
+
+    arm: Arm
+    metrics: ModelMetrics
+    combos: ComboReport
+    strategy: list[StrategyStats]
+    intention: IntentionReport
+    reflection: ReflectionReport
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.arm.label, "run": self.arm.run.run_id, "model": self.arm.model,
+                "responses": len(self.arm.rows), "metrics": self.metrics.to_dict(),
+                "L2_combos": self.combos.to_dict(),
+                "L3_strategy": [s.__dict__ | {k: getattr(s, k).to_dict() for k in
+                                              ("match", "stable", "length_ok")}
+                                for s in self.strategy],
+                "L4_intention": self.intention.to_dict(),
+                "L5_reflection": self.reflection.to_dict()}
+
+
+@dataclass
+class Analysis:
+    """Everything the CLI and the report show."""
+
+    rule: SuccessRule
+    arms: list[ArmAnalysis]
+    comparisons: list[Comparison] = field(default_factory=list)
+    mirage: list[MirageDim] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"success_rule": self.rule.describe(),
+                "arms": [a.to_dict() for a in self.arms],
+                "L1_comparisons": [c.to_dict() for c in self.comparisons],
+                "mirage": [m.to_dict() for m in self.mirage]}
+
+
+def make_arms(runs: list[RunData], rule: SuccessRule) -> list[Arm]:
+    """Arms in order: every model of every run (labels say run and model as needed)."""
+    arms = []
+    for run in runs:
+        rows = build_rows(run, rule)
+        for model in run.models:
+            label = model if len(runs) == 1 else (
+                run.label if len(run.models) == 1 else f"{run.run_id} ({model})")
+            arms.append(Arm(label, run, model, [r for r in rows if r.model == model]))
+    return arms
+
+
+def pick_arm(run: RunData, rule: SuccessRule, model: str | None) -> Arm:
+    """The arm of ``model`` in ``run`` (the only model when None)."""
+    rows = build_rows(run, rule)
+    models = run.models
+    if model is None:
+        if len(models) != 1:
+            raise ConfigError(f"run {run.run_id} has {len(models)} models "
+                              f"({', '.join(models) or 'none'}); pick one with --a/--b")
+        model = models[0]
+    if model not in models:
+        raise ConfigError(f"model {model!r} is not in run {run.run_id} "
+                          f"(it has: {', '.join(models) or 'no responses'})")
+    return Arm(f"{run.run_id} ({model})", run, model, [r for r in rows if r.model == model])
+
+
+def analyze_arm(arm: Arm, gate: float = DEFAULT_GATE, flag_at: float = FLAG_AT) -> ArmAnalysis:
+    dims = present_dims(arm.rows)
+    return ArmAnalysis(arm, model_metrics(arm.label, arm.rows, dims),
+                       combo_report(arm.label, arm.rows, arm.run.probeset, gate),
+                       strategy_report(arm.rows), intention_report(arm.label, arm.rows, flag_at),
+                       reflection_report(arm.label, arm.rows))
+
+
+def compare_arms(a: Arm, b: Arm) -> Comparison:
+    return compare_rows(a.rows, b.rows, a.label, b.label)
+
+
+def analyze(runs: list[RunData], rule: SuccessRule | None = None, gate: float = DEFAULT_GATE,
+            flag_at: float = FLAG_AT) -> Analysis:
+    """Analyse runs given in order (see module docstring)."""
+    rule = rule or SuccessRule()
+    arms = make_arms(runs, rule)
+    out = Analysis(rule, [analyze_arm(a, gate, flag_at) for a in arms])
+    for a, b in list(zip(arms, arms[1:]))[:MAX_COMPARISONS]:
+        out.comparisons.append(compare_arms(a, b))
+    if len(arms) >= 3:
+        out.mirage = mirage([(a.label, a.rows) for a in arms], rule.min_intention or 4.0)
+    return out
+
+
+@dataclass
+class ReviewItem:
+    arm: str
+    row: ResponseRow
+    rubric: str
+    spread: float
+    judged: int
+
+
+def review_queue(arms: list[Arm], limit: int = 40) -> list[ReviewItem]:
+    """Responses where the judge disagreed with itself (repeats) or a panel disagreed,
+    most uncertain first. Spreads are normalised to 0–1 (intention's 1–5 range / 4)."""
+    items = [ReviewItem(arm.label, r, rubric, s / SPREAD_SCALE.get(rubric, 1.0),
+                        r.n_judged.get(rubric, 0))
+             for arm in arms for r in arm.rows for rubric, s in r.spread.items() if s > 0]
+    items.sort(key=lambda i: (-i.spread, i.arm, i.row.where))
+    return items[:limit]
+
+
+def bad_cases(analysis: Analysis, arms: list[Arm], limit: int = 20
+              ) -> list[tuple[str, ResponseRow]]:
+    """(why, row): B's failing samples of tasks that flipped pass→fail, else the lowest
+    scoring failed responses of each arm."""
+    by_id = {r.response_id: (a.label, r) for a in arms for r in a.rows}
+    out: list[tuple[str, ResponseRow]] = []
+    for comp in analysis.comparisons:
+        for flip in comp.to_fail:
+            for rid in flip.b_response_ids[:1]:
+                if rid in by_id:
+                    out.append((f"pass→fail in {comp.b_label}", by_id[rid][1]))
+    if not out:
+        failed = [(a.label, r) for a in arms for r in a.rows if r.passed is False]
+        failed.sort(key=lambda x: (x[1].scores.get("intention", 9), x[1].scores.get(
+            "coverage", 9)))
+        out = [(f"failed ({label})", r) for label, r in failed]
+    return out[:limit]

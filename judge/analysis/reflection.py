@@ -1,0 +1,88 @@
+"""Level 5: reflection — how often models self-check and correct, and whether it helps.
+
+Rates are over traced responses (Wilson): self-check (≥ 1 self_check event), correction
+(≥ 1 correction event), episode (≥ 1 self-check followed by a correction of the same point).
+Follow-through is over responses with a correction whose follow-through is known (the
+judge's reflection rubric, else the trace record). Instability is over tasks with ≥ 2
+traced samples: the share where reflection (a self-check or a correction) appears in some
+samples but not in others. The quality difference is mean(with a correction) − mean(without)
+with an unpaired bootstrap interval. All of these describe tendencies across many
+responses; a single trace proves nothing about the model's behaviour.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from judge.analysis.metrics import DIM_KIND
+from judge.analysis.rows import ResponseRow
+from judge.analysis.stats import Estimate, bootstrap_diff, fmt_diff, rate, wilson
+
+QUALITY_DIMS = ("intention", "coverage", "faithfulness", "pass")
+
+
+@dataclass
+class ReflectionReport:
+    """Level 5 for one model."""
+
+    model: str
+    traced: int
+    self_check: Estimate
+    correction: Estimate
+    episode: Estimate
+    follow_through: Estimate
+    instability: Estimate
+    quality_diff: dict[str, Estimate] = field(default_factory=dict)
+    tendency: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {k: (v.to_dict() if isinstance(v, Estimate) else v)
+                             for k, v in self.__dict__.items()}
+        d["quality_diff"] = {k: v.to_dict() for k, v in self.quality_diff.items()}
+        return d
+
+
+def instability(rows: list[ResponseRow]) -> Estimate:
+    """Share of multi-sample tasks where reflection shows in some samples but not all."""
+    by_task: dict[str, list[bool]] = defaultdict(list)
+    for r in rows:
+        by_task[r.task_id].append(r.reflects)
+    multi = [v for v in by_task.values() if len(v) >= 2]
+    return wilson(sum(0 < sum(v) < len(v) for v in multi), len(multi))
+
+
+def _tendency(dim: str, est: Estimate) -> str:
+    """One sentence stating a with/without-correction difference as a tendency."""
+    if est.value is None:
+        return ""
+    shown = fmt_diff(est, DIM_KIND.get(dim) == "rate")
+    if not est.excludes(0):
+        return (f"{dim}: no clear difference between responses with and without a "
+                f"correction ({shown}, with − without; {est.n} responses).")
+    direction = "higher" if est.value > 0 else "lower"
+    return (f"{dim}: responses with a correction tend to score {direction} than those "
+            f"without ({shown}, with − without; {est.n} responses). A tendency across "
+            "responses, not a property of any single one.")
+
+
+def reflection_report(model: str, rows: list[ResponseRow]) -> ReflectionReport:
+    """Level 5 for one model's rows (only rows with a trace record count)."""
+    traced = [r for r in rows if r.traced]
+    corrected = [r for r in traced if r.has("correction")]
+    report = ReflectionReport(
+        model=model, traced=len(traced),
+        self_check=rate([r.has("self_check") for r in traced]),
+        correction=rate([r.has("correction") for r in traced]),
+        episode=rate([r.episodes > 0 for r in traced]),
+        follow_through=rate([r.follow_through for r in corrected]),
+        instability=instability(traced))
+    for dim in QUALITY_DIMS:
+        with_c = [v for r in corrected if (v := r.value(dim)) is not None]
+        without = [v for r in traced if not r.has("correction") and (v := r.value(dim)) is not None]
+        if len(with_c) >= 2 and len(without) >= 2:
+            est = bootstrap_diff(without, with_c)
+            report.quality_diff[dim] = est
+            report.tendency.append(_tendency(dim, est))
+    return report

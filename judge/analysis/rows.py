@@ -1,0 +1,263 @@
+"""One analysis row per response: judgments aggregated, trace summarised, pass decided.
+
+Aggregation over judge repeats and panels: for each rubric, the ok judgments of a response
+(against its own query) are pooled — scores averaged, labels by majority, flags by
+majority (ties count as False). Unparseable and errored judgments are counted as parse
+failures and never scored. Cross-query judgments (``against_query_id`` set) are kept
+apart in ``cross``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from judge.analysis import verdicts as V
+from judge.analysis.length import length_ok, word_count
+from judge.analysis.load import RunData
+from judge.probeset import ProbeSet
+
+SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
+
+
+@dataclass(frozen=True)
+class SuccessRule:
+    """When a response counts as a success ("pass").
+
+    Criteria on rubrics that the run never judged are skipped; when a criterion's rubric
+    is judged in the run but missing (or unparseable) for one response, that response is
+    unscored (pass = None), never failed.
+    """
+
+    min_intention: float | None = 4.0
+    all_core: bool = True
+    min_coverage: float | None = None
+    min_faithfulness: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.min_intention is not None:
+            parts.append(f"intention ≥ {self.min_intention:g}")
+        if self.all_core:
+            parts.append("all core key points covered")
+        if self.min_coverage is not None:
+            parts.append(f"coverage ≥ {self.min_coverage:g}")
+        if self.min_faithfulness is not None:
+            parts.append(f"faithfulness ≥ {self.min_faithfulness:g}")
+        return " and ".join(parts) or "no criterion"
+
+
+@dataclass
+class ResponseRow:
+    """A response with everything analysis needs about it."""
+
+    response_id: str
+    run_id: str
+    task_id: str
+    model: str
+    sample: int
+    kind: str
+    page_ids: list[str]
+    query_id: str | None
+    combo_id: str | None
+    page_type: str | None
+    intent: str | None
+    text: str
+    reasoning: str
+    words: int
+    length_ok: bool | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    spread: dict[str, float] = field(default_factory=dict)
+    n_judged: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    rationale: dict[str, str] = field(default_factory=dict)
+    label: str | None = None
+    label_agreement: float | None = None
+    expected_label: str | None = None
+    strategy_match: bool | None = None
+    all_core: bool | None = None
+    core_hit: float | None = None
+    k_core: int = 0
+    cross: dict[str, float] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    trace_source: str | None = None
+    traced: bool = False
+    episodes: int = 0
+    follow_through: bool | None = None
+    passed: bool | None = None
+
+    @property
+    def page_id(self) -> str | None:
+        return self.page_ids[0] if self.kind == "single" and self.page_ids else None
+
+    @property
+    def where(self) -> str:
+        """'page × query' or 'combo ID'."""
+        return f"combo {self.combo_id}" if self.kind == "combo" else \
+            f"{self.page_id} × {self.query_id}"
+
+    def has(self, kind: str) -> bool:
+        return any(e.get("kind") == kind for e in self.events)
+
+    @property
+    def reflects(self) -> bool:
+        return self.has("self_check") or self.has("correction")
+
+    def value(self, dim: str) -> float | None:
+        """A dimension's value for this response (rates as 0/1), None when unknown."""
+        flags = {"pass": self.passed, "all_core": self.all_core, "length_ok": self.length_ok,
+                 "strategy_match": self.strategy_match}
+        if dim in flags:
+            flag = flags[dim]
+            return None if flag is None else float(flag)
+        return self.scores.get(dim)
+
+
+def _majority(flags: list[bool]) -> bool | None:
+    return None if not flags else sum(flags) * 2 > len(flags)
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _core_ids(probes: ProbeSet | None, row: ResponseRow) -> list[str]:
+    """Core key-point ids as the judge names them (``page/kp`` inside a combo)."""
+    if probes is None:
+        return []
+    try:
+        pages = [probes.page(pid) for pid in row.page_ids]
+    except StopIteration:
+        return []
+    if row.kind == "combo":
+        return [f"{p.id}/{k.id}" for p in pages for k in p.key_points if k.role == "core"]
+    return [k.id for k in pages[0].key_points if k.role == "core"] if pages else []
+
+
+def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
+               core: list[str]) -> None:
+    scores = [float(j["score"]) for j in oks if j.get("score") is not None]
+    if scores:
+        row.scores[rubric] = sum(scores) / len(scores)
+        row.spread[rubric] = max(scores) - min(scores)
+    row.n_judged[rubric] = len(oks)
+    row.rationale[rubric] = next((j.get("rationale") or "" for j in oks if j.get("rationale")), "")
+    if rubric == "coverage":
+        row.all_core = _majority([f for j in oks if (f := V.all_core(j, core)) is not None])
+        row.core_hit = _mean([h for j in oks if (h := V.core_hit_rate(j, core)) is not None])
+    elif rubric == "strategy":
+        labels = Counter(lab for j in oks if (lab := V.strategy_label(j)))
+        if labels:
+            row.label, top = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            row.label_agreement = top / sum(labels.values())
+            row.spread[rubric] = 1 - row.label_agreement
+        row.expected_label = next((e for j in oks if (e := V.expected_strategy(j))), None)
+        row.strategy_match = _majority([m for j in oks if (m := V.strategy_match(j)) is not None])
+    elif rubric == "reflection":
+        flags = [bool(j["passed"]) if isinstance(j.get("passed"), bool) else
+                 float(j["score"]) >= 0.5 for j in oks
+                 if isinstance(j.get("passed"), bool) or j.get("score") is not None]
+        row.follow_through = _majority(flags)
+
+
+def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: list[str]) -> None:
+    """Pool a response's judgments into ``row`` (see module docstring)."""
+    own: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cross: dict[str, list[float]] = defaultdict(list)
+    for j in judgments:
+        rubric = str(j.get("rubric"))
+        if j.get("status", "ok") != "ok":
+            row.failures[rubric] = row.failures.get(rubric, 0) + 1
+        elif j.get("other_response_id") or rubric == "pairwise":
+            continue
+        elif j.get("against_query_id"):
+            if rubric == "intention" and j.get("score") is not None:
+                cross[str(j["against_query_id"])].append(float(j["score"]))
+        else:
+            own[rubric].append(j)
+    for rubric, oks in own.items():
+        _apply_own(row, rubric, oks, core)
+    row.cross = {q: sum(v) / len(v) for q, v in cross.items()}
+
+
+def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:
+    """Copy the trace parser's events, episodes and follow-through onto ``row``."""
+    if not trace:
+        return
+    result = trace.get("result") if isinstance(trace.get("result"), dict) else trace
+    row.traced = True
+    row.events = [e for e in result.get("events") or [] if isinstance(e, dict)]
+    episodes = result.get("episodes")
+    row.episodes = len(episodes) if isinstance(episodes, list) else int(episodes or 0)
+    row.trace_source = result.get("source") or result.get("text_source")
+    ft = result.get("follow_through")
+    if isinstance(ft, dict):
+        ft = ft.get("followed", ft.get("value"))
+    if row.follow_through is None and isinstance(ft, bool):
+        row.follow_through = ft
+
+
+def decide_pass(row: ResponseRow, rule: SuccessRule, judged: set[str]) -> bool | None:
+    """Apply ``rule`` to one row; None when a required rubric is missing for it."""
+    checks: list[bool | None] = []
+    if rule.min_intention is not None and "intention" in judged:
+        s = row.scores.get("intention")
+        checks.append(None if s is None else s >= rule.min_intention)
+    if rule.all_core and "coverage" in judged and row.k_core > 0:
+        checks.append(row.all_core)
+    if rule.min_coverage is not None and "coverage" in judged:
+        s = row.scores.get("coverage")
+        checks.append(None if s is None else s >= rule.min_coverage)
+    if rule.min_faithfulness is not None and "faithfulness" in judged:
+        s = row.scores.get("faithfulness")
+        checks.append(None if s is None else s >= rule.min_faithfulness)
+    if not checks or any(c is None for c in checks):
+        return None
+    return all(checks)
+
+
+def _base_row(run: RunData, r: dict[str, Any]) -> ResponseRow:
+    probes = run.probeset
+    kind = r.get("task_kind", "single")
+    pages = list(r.get("page_ids") or [])
+    qid = r.get("query_id")
+    page_type = intent = None
+    one_sentence, bounds = False, None
+    if probes is not None and kind == "single" and pages:
+        try:
+            page = probes.page(pages[0])
+            page_type, bounds, one_sentence = page.type, page.bounds, page.type == "short"
+            intent = probes.query_by_id(qid).intent if qid else None
+        except StopIteration:
+            pass
+    elif kind == "combo":
+        intent = "combo"
+    reasoning = (r.get("reasoning") or {}).get("text", "") if isinstance(
+        r.get("reasoning"), dict) else str(r.get("reasoning") or "")
+    text = r.get("text") or ""
+    row = ResponseRow(
+        response_id=r["id"], run_id=run.run_id, task_id=r["task_id"], model=r["model"],
+        sample=int(r.get("sample", 0)), kind=kind, page_ids=pages, query_id=qid,
+        combo_id=r.get("combo_id"), page_type=page_type, intent=intent, text=text,
+        reasoning=reasoning, words=word_count(text))
+    if bounds is not None:
+        row.length_ok = length_ok(text, bounds.min_words, bounds.max_words, one_sentence)
+    return row
+
+
+def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRow]:
+    """Rows for every response of ``run`` (in file order)."""
+    rule = rule or SuccessRule()
+    judged = {str(j.get("rubric")) for j in run.judgments if j.get("status", "ok") == "ok"
+              and not j.get("against_query_id")}
+    rows = []
+    for r in run.responses:
+        row = _base_row(run, r)
+        core = _core_ids(run.probeset, row)
+        row.k_core = len(core)
+        apply_judgments(row, run.by_response.get(row.response_id, []), core)
+        apply_trace(row, run.trace_by_response.get(row.response_id))
+        row.passed = decide_pass(row, rule, judged)
+        rows.append(row)
+    return rows

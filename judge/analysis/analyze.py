@@ -8,6 +8,7 @@ order the mirage check runs across them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,3 +163,32 @@ def bad_cases(analysis: Analysis, arms: list[Arm], limit: int = 20
             "coverage", 9)))
         out = [(f"failed ({label})", r) for label, r in failed]
     return out[:limit]
+
+
+def _natural(value: Any) -> tuple[Any, ...]:
+    """Sort key that orders '0.5b' < '7b' < '13b' and numbers numerically."""
+    if isinstance(value, (int, float)):
+        return ((0, float(value), ""),)
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(value))
+    return tuple((0, float(p), "") if re.fullmatch(r"\d+(?:\.\d+)?", p) else (1, 0.0, p)
+                 for p in parts if p)
+
+
+def order_runs(runs: list[RunData], key: str = "given") -> list[RunData]:
+    """Runs in the order given, or sorted by a manifest field (dotted path, e.g.
+    ``settings.temperature``, ``probeset.version``, ``created``) or ``model``."""
+    if key == "given":
+        return list(runs)
+
+    def value(run: RunData) -> Any:
+        if key == "model":
+            return run.models[0] if run.models else ""
+        node: Any = run.manifest
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ConfigError(f"--order {key}: run {run.run_id} has no manifest field "
+                                  f"{key!r} (try given, model, settings.temperature, created)")
+            node = node[part]
+        return node
+
+    return sorted(runs, key=lambda r: _natural(value(r)))

@@ -70,6 +70,7 @@ class ResponseRow:
     scores: dict[str, float] = field(default_factory=dict)
     spread: dict[str, float] = field(default_factory=dict)
     n_judged: dict[str, int] = field(default_factory=dict)
+    judge_values: dict[str, list[str]] = field(default_factory=dict)  # per judgment, shown
     failures: dict[str, int] = field(default_factory=dict)
     rationale: dict[str, str] = field(default_factory=dict)
     label: str | None = None
@@ -114,6 +115,12 @@ class ResponseRow:
         return self.scores.get(dim)
 
 
+def _shown(j: dict[str, Any]) -> str:
+    """A judgment's headline as text: its score, else its label."""
+    score = j.get("score")
+    return f"{score:g}" if isinstance(score, (int, float)) else str(V.strategy_label(j) or "–")
+
+
 def _majority(flags: list[bool]) -> bool | None:
     return None if not flags else sum(flags) * 2 > len(flags)
 
@@ -142,6 +149,7 @@ def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
         row.scores[rubric] = sum(scores) / len(scores)
         row.spread[rubric] = max(scores) - min(scores)
     row.n_judged[rubric] = len(oks)
+    row.judge_values[rubric] = [_shown(j) for j in oks]
     row.rationale[rubric] = next((j.get("rationale") or "" for j in oks if j.get("rationale")), "")
     if rubric == "coverage":
         row.all_core = _majority([f for j in oks if (f := V.all_core(j, core)) is not None])

@@ -1,0 +1,142 @@
+"""`judge analyze`, `judge compare`, `judge report`: runs → answers a person can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import orjson
+import typer
+from rich.console import Console
+
+from judge.cli.app import app
+from judge.errors import ConfigError
+
+OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
+MIN_INTENTION = typer.Option(4.0, "--min-intention",
+                             help="Success needs an intention score ≥ this (1–5).")
+ALL_CORE = typer.Option(True, "--all-core/--no-all-core",
+                        help="Success needs every core key point covered.")
+MIN_COVERAGE = typer.Option(None, "--min-coverage",
+                            help="Success also needs coverage partial credit ≥ this (0–1).")
+MIN_FAITH = typer.Option(None, "--min-faithfulness",
+                         help="Success also needs faithfulness ≥ this (0–1).")
+GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
+                    help="Readiness gate: every combo step's lower 95% bound ≥ this.")
+AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
+
+
+def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
+          min_faith: float | None):  # noqa: ANN202 - SuccessRule (imported lazily)
+    from judge.analysis.rows import SuccessRule
+
+    return SuccessRule(min_intention=min_intention, all_core=all_core,
+                       min_coverage=min_coverage, min_faithfulness=min_faith)
+
+
+def _print_json(data: object) -> None:
+    typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY
+                            | orjson.OPT_NON_STR_KEYS).decode())
+
+
+@app.command("analyze")
+def analyze_cmd(
+    run: str = typer.Argument(..., help="Run id (under --out) or path."),
+    as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
+    all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
+    min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
+) -> None:
+    """Print the five-level analysis of one run: metrics with 95% intervals per model, page
+    type and query intent; combos vs prediction and the readiness gate; strategy; intention;
+    reflection; and, with two or more models, model-vs-model differences."""
+    from judge.analysis import analyze, load_run
+    from judge.report.terminal import analysis_renderables
+
+    result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
+                                                 min_faithfulness), gate)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    console = Console()
+    for part in analysis_renderables(result, console.width):
+        console.print(part)
+        console.print()
+
+
+@app.command("compare")
+def compare_cmd(
+    run_a: str = typer.Argument(..., help="Run A (the baseline): id or path."),
+    run_b: Optional[str] = typer.Argument(None, help="Run B; omit to compare two models "
+                                                     "inside RUN_A (give --a and --b)."),
+    a: Optional[str] = typer.Option(None, "--a", help="Model spec of A (inside its run)."),
+    b: Optional[str] = typer.Option(None, "--b", help="Model spec of B (inside its run)."),
+    fail_if_worse: list[str] = typer.Option([], "--fail-if-worse", help=(
+        "Exit 1 when B is significantly worse than A on this dimension (repeatable): "
+        "pass, intention, coverage, all_core, faithfulness, strategy_match, length_ok.")),
+    as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
+    all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
+    min_faithfulness: Optional[float] = MIN_FAITH,
+) -> None:
+    """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
+    paired bootstrap 95% interval, exact McNemar on task pass/fail, and the tasks that
+    flipped. A report, not a gate: exit 0 unless --fail-if-worse DIM finds B worse."""
+    from judge.analysis import compare_rows, load_run, pick_arm
+    from judge.analysis.metrics import DIM_KIND
+    from judge.report.terminal import comparison_tables
+
+    unknown = [d for d in fail_if_worse if d not in DIM_KIND]
+    if unknown:
+        raise ConfigError(f"--fail-if-worse {unknown[0]}: unknown dimension "
+                          f"(known: {', '.join(DIM_KIND)})")
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness)
+    if run_b is None and not (a and b):
+        raise ConfigError("give two runs (`judge compare RUN_A RUN_B`) or one run and two "
+                          "models (`judge compare RUN --a SPEC --b SPEC`)")
+    ra = load_run(run_a, out)
+    rb = ra if run_b is None else load_run(run_b, out)
+    arm_a, arm_b = pick_arm(ra, rule, a), pick_arm(rb, rule, b)
+    comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label)
+    if comp.common_tasks == 0:
+        raise ConfigError(f"{arm_a.label} and {arm_b.label} share no tasks "
+                          "(different probe sets?); nothing to compare")
+    missing = [d for d in fail_if_worse if comp.dim(d) is None]
+    if missing:
+        raise ConfigError(f"--fail-if-worse {missing[0]}: A and B have no {missing[0]} "
+                          "values to compare (not judged?)")
+    if as_json:
+        _print_json(comp.to_dict() | {"success_rule": rule.describe()})
+    else:
+        console = Console()
+        console.print(f"success = {rule.describe()}", highlight=False)
+        for part in comparison_tables(comp):
+            console.print(part)
+    worse = [d for d in fail_if_worse if comp.worse(d)]
+    if worse:
+        Console(stderr=True).print(f"[red]B is significantly worse on: {', '.join(worse)}[/]")
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report_cmd(
+    runs: list[str] = typer.Argument(..., help="One or more runs (ids or paths)."),
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file."),
+    order: str = typer.Option("given", "--order", help=(
+        "Order of the runs for comparisons and the mirage check: `given` (as listed), "
+        "`model`, or a manifest field such as `settings.temperature` or `created`.")),
+    title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
+    min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
+    gate: float = GATE,
+) -> None:
+    """Write ONE self-contained HTML report (works offline): a summary, a section per
+    level with inline SVG plots, bad cases with highlighted reflection spans, and a review
+    queue of the items the judge was least sure about."""
+    from judge.analysis import analyze, load_run
+    from judge.analysis.analyze import order_runs
+    from judge.report.html import write_report
+
+    loaded = order_runs([load_run(r, out) for r in runs], order)
+    result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
+                     gate)
+    size = write_report(result, loaded, output, title=title)
+    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)

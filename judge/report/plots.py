@@ -1,0 +1,213 @@
+"""Plots for the report, rendered by matplotlib (Agg) to inline SVG strings.
+
+Each function returns an SVG string, or None when there is nothing to plot. Text stays
+text in the SVG (``svg.fonttype = none``), which keeps files small and readable offline.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from judge.analysis.analyze import ArmAnalysis  # noqa: E402
+from judge.analysis.compare import Comparison  # noqa: E402
+from judge.analysis.mirage import MirageDim  # noqa: E402
+from judge.analysis.stats import Estimate  # noqa: E402
+
+STYLE = {"svg.fonttype": "none", "svg.hashsalt": "judge-report", "font.size": 9,
+         "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
+         "axes.titlesize": 10, "axes.titleweight": "bold", "figure.dpi": 96}
+COLORS = ["#3b6ea8", "#d9822b", "#4d9a5b", "#b4445c", "#7d62a8", "#8c7a5b", "#3aa0a8"]
+
+
+@contextmanager
+def _figure(w: float, h: float, ncols: int = 1) -> Iterator[tuple[Figure, list]]:
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, ncols, figsize=(w, h), squeeze=False)
+        try:
+            yield fig, list(axes[0])
+        finally:
+            plt.close(fig)
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as an inline <svg> element (no XML prolog, scalable)."""
+    buf = io.StringIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def _err(est: Estimate) -> tuple[float, float]:
+    v = est.value or 0.0
+    return (v - (est.lo if est.lo is not None else v), (est.hi if est.hi is not None else v) - v)
+
+
+def score_distributions(arms: list[ArmAnalysis]) -> str | None:
+    """Intention scores (1–5) and coverage partial credit, per arm."""
+    intent = [[r.scores["intention"] for r in a.arm.rows if "intention" in r.scores] for a in arms]
+    cover = [[r.scores["coverage"] for r in a.arm.rows if "coverage" in r.scores] for a in arms]
+    if not any(intent) and not any(cover):
+        return None
+    with _figure(10, 3.2, 2) as (fig, (ax1, ax2)):
+        width = 0.8 / max(1, len(arms))
+        for i, (a, xs) in enumerate(zip(arms, intent)):
+            if xs:
+                counts = np.histogram(np.round(xs), bins=np.arange(0.5, 6.5))[0] / len(xs)
+                ax1.bar(np.arange(1, 6) + (i - (len(arms) - 1) / 2) * width, counts, width,
+                        color=COLORS[i % 7], label=a.arm.label)
+        ax1.set(title="Intention score (share of responses)", xticks=range(1, 6), xlabel="score")
+        bins = np.linspace(0, 1, 11)
+        for i, (a, xs) in enumerate(zip(arms, cover)):
+            if xs:
+                ax2.hist(xs, bins=bins, weights=np.full(len(xs), 1 / len(xs)), histtype="step",
+                         lw=2, color=COLORS[i % 7], label=a.arm.label)
+        ax2.set(title="Coverage partial credit (share of responses)", xlabel="partial credit")
+        ax1.legend(fontsize=8, frameon=False)
+        return to_svg(fig)
+
+
+def strategy_distribution(arm: ArmAnalysis) -> str | None:
+    """Stacked shares of strategy labels per page type (expected label marked)."""
+    groups = [s for s in arm.strategy if s.labels]
+    if not groups:
+        return None
+    labels = sorted({k for s in groups for k in s.labels})
+    with _figure(10, 0.45 * len(groups) + 1.4) as (fig, (ax,)):
+        left = np.zeros(len(groups))
+        for i, lab in enumerate(labels):
+            share = np.array([s.labels.get(lab, 0) / sum(s.labels.values()) for s in groups])
+            ax.barh(range(len(groups)), share, left=left, color=COLORS[i % 7], label=lab)
+            left += share
+        ax.set_yticks(range(len(groups)),
+                      [f"{s.page_type} (expect {', '.join(s.expected) or '–'})" for s in groups])
+        ax.invert_yaxis()
+        ax.set(xlim=(0, 1), xlabel="share of responses",
+               title=f"Strategy labels per page type — {arm.arm.label}")
+        ax.legend(ncol=min(6, len(labels)), fontsize=8, frameon=False, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.35 if len(groups) < 4 else -0.15))
+        return to_svg(fig)
+
+
+def cross_query_heatmap(arm: ArmAnalysis) -> str | None:
+    """Mean intention of answers to query i (rows) judged against query j (columns)."""
+    qs, matrix = arm.intention.matrix_queries, arm.intention.matrix
+    if not qs:
+        return None
+    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
+    size = 1.2 + 0.55 * len(qs)
+    with _figure(size + 2.2, size) as (fig, (ax,)):
+        im = ax.imshow(data, cmap="RdYlGn", vmin=1, vmax=5)
+        for (i, j), v in np.ndenumerate(data):
+            if not np.isnan(v):
+                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
+                        fontweight="bold" if i == j else "normal")
+        ax.set_xticks(range(len(qs)), qs, rotation=35, ha="right")
+        ax.set_yticks(range(len(qs)), qs)
+        ax.set(xlabel="judged against query", ylabel="answer written for query",
+               title=f"Cross-query intention — {arm.arm.label}")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="mean intention (1–5)")
+        return to_svg(fig)
+
+
+def reflection_rates(arms: list[ArmAnalysis]) -> str | None:
+    """Reflection rates with 95% Wilson intervals, per arm."""
+    traced = [a for a in arms if a.reflection.traced]
+    if not traced:
+        return None
+    names = ["self-check", "correction", "episode", "follow-through", "instability"]
+    with _figure(10, 3.2) as (fig, (ax,)):
+        width = 0.8 / len(traced)
+        for i, a in enumerate(traced):
+            r = a.reflection
+            ests = [r.self_check, r.correction, r.episode, r.follow_through, r.instability]
+            x = np.arange(len(names)) + (i - (len(traced) - 1) / 2) * width
+            ax.bar(x, [e.value or 0 for e in ests], width, color=COLORS[i % 7],
+                   label=a.arm.label, yerr=np.array([_err(e) for e in ests]).T, capsize=3,
+                   error_kw={"lw": 1})
+        ax.set_xticks(range(len(names)), names)
+        ax.set(ylim=(0, 1.05), ylabel="rate (95% CI)", title="Reflection rates")
+        ax.legend(fontsize=8, frameon=False)
+        return to_svg(fig)
+
+
+def combo_success(arms: list[ArmAnalysis]) -> str | None:
+    """Predicted (product of steps) vs observed combo success, with intervals."""
+    points = [(a, c) for a in arms for c in a.combos.combos
+              if c.predicted is not None and c.observed.value is not None]
+    if not points:
+        return None
+    with _figure(5.5, 4.4) as (fig, (ax,)):
+        ax.plot([0, 1], [0, 1], ls="--", color="#999", lw=1, label="observed = predicted")
+        for i, a in enumerate(arms):
+            mine = [c for b, c in points if b is a]
+            if not mine:
+                continue
+            x = [c.predicted for c in mine]
+            xerr = np.array([(c.predicted - c.predicted_lo, c.predicted_hi - c.predicted)
+                             for c in mine]).T
+            ax.errorbar(x, [c.observed.value for c in mine], xerr=xerr,
+                        yerr=np.array([_err(c.observed) for c in mine]).T, fmt="o",
+                        color=COLORS[i % 7], capsize=3, label=a.arm.label)
+            for c in mine:
+                ax.annotate(c.combo, (c.predicted, c.observed.value), fontsize=7,
+                            xytext=(4, 4), textcoords="offset points")
+        ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="predicted (product of steps)",
+               ylabel="observed combo success", title="Combos: predicted vs observed")
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        return to_svg(fig)
+
+
+def mirage_plot(dims: list[MirageDim]) -> str | None:
+    """Binary vs partial credit (and p^k for coverage) across the ordered arms."""
+    if not dims:
+        return None
+    with _figure(3.6 * len(dims), 3.4, len(dims)) as (fig, axes):
+        for ax, m in zip(axes, dims):
+            x = np.arange(len(m.points))
+            for est_of, name, color in ((lambda p: p.binary, m.binary_name, COLORS[3]),
+                                        (lambda p: p.partial, m.partial_name, COLORS[0])):
+                ests = [est_of(p) for p in m.points]
+                ax.errorbar(x, [e.value for e in ests], yerr=np.array([_err(e) for e in ests]).T,
+                            marker="o", capsize=3, color=color, label=name)
+            if any(p.predicted is not None for p in m.points):
+                ax.plot(x, [p.predicted for p in m.points], ls=":", marker="x", color="#444",
+                        label="predicted p^k")
+            ax.set_xticks(x, [_short(p.label) for p in m.points], rotation=20, ha="right")
+            ax.set(ylim=(-0.02, 1.02), title=f"{m.dim}: {m.label}")
+            ax.legend(fontsize=7, frameon=False, loc="upper left")
+        return to_svg(fig)
+
+
+def diff_forest(comp: Comparison) -> str | None:
+    """B − A per dimension with paired 95% intervals (rates in points, means as is)."""
+    dims = [d for d in comp.dims if d.diff.value is not None]
+    if not dims:
+        return None
+    with _figure(7, 0.42 * len(dims) + 1.2) as (fig, (ax,)):
+        for i, d in enumerate(dims):
+            color = COLORS[2] if d.direction == "B better" else (
+                COLORS[3] if d.direction == "B worse" else "#777")
+            lo, hi = d.diff.lo or 0.0, d.diff.hi or 0.0
+            ax.plot([lo, hi], [i, i], color=color, lw=2)
+            ax.plot([d.diff.value], [i], "o", color=color)
+        ax.axvline(0, color="#999", lw=1, ls="--")
+        ax.set_yticks(range(len(dims)), [f"{d.dim} ({'rate' if d.kind == 'rate' else 'mean'})"
+                                         for d in dims])
+        ax.invert_yaxis()
+        ax.set(xlabel="B − A (paired bootstrap 95% CI)", title=_short(
+            f"{comp.b_label} vs {comp.a_label}", 70))
+        return to_svg(fig)
+
+
+def _short(text: str, n: int = 28) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -54,6 +54,7 @@ class IntentionReport:
     by_intent: list[GroupStats]
     discrimination: Estimate
     pairs: int
+    flag_at: float = FLAG_AT
     matrix_queries: list[str] = field(default_factory=list)
     matrix: list[list[float | None]] = field(default_factory=list)
     cross_similarity: Estimate | None = None
@@ -131,7 +132,7 @@ def intention_report(model: str, rows: list[ResponseRow], flag_at: float = FLAG_
                      key=lambda p: -p.similarity)
     return IntentionReport(
         model=model, by_intent=grouped(rows, lambda r: r.intent, ["intention"]),
-        discrimination=disc, pairs=n_pairs, matrix_queries=queries, matrix=matrix,
+        discrimination=disc, pairs=n_pairs, flag_at=flag_at, matrix_queries=queries, matrix=matrix,
         cross_similarity=bootstrap_mean(cross) if cross else None,
         within_similarity=bootstrap_mean(within) if within else None,
         flagged_rate=wilson(len(flagged), len(pairs)) if pairs else None,

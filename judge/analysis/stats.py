@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binom
 
 Z95 = 1.959963984540054
 N_BOOT = 2000
@@ -148,7 +147,8 @@ def mcnemar_exact(pass_to_fail: int, fail_to_pass: int, n: int = 0) -> McNemar:
     m = pass_to_fail + fail_to_pass
     if m == 0:
         return McNemar(pass_to_fail, fail_to_pass, 1.0, n)
-    p = min(1.0, 2.0 * float(binom.cdf(min(pass_to_fail, fail_to_pass), m, 0.5)))
+    tail = sum(math.comb(m, i) for i in range(min(pass_to_fail, fail_to_pass) + 1))
+    p = min(1.0, 2 * tail / 2**m)  # exact integer arithmetic, then one division
     return McNemar(pass_to_fail, fail_to_pass, p, n)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from judge.analysis.analyze import Analysis, ArmAnalysis
@@ -17,66 +18,71 @@ class Finding:
     tone: str = "info"  # good | bad | info
 
 
-def _l1(c: Comparison) -> list[Finding]:
-    out = []
-    for d in c.dims:
-        if d.significant:
-            tone = "good" if d.direction == "B better" else "bad"
-            out.append(Finding("L1", f"{c.b_label} vs {c.a_label}: {LABELS[d.dim]} "
-                                     f"{fmt_diff(d.diff, d.kind == 'rate')} ({d.direction}).",
-                               tone))
-    if not out and c.dims:
-        out.append(Finding("L1", f"{c.b_label} vs {c.a_label}: no dimension differs "
-                                 f"significantly over {c.common_tasks} shared tasks."))
-    if c.mcnemar and (c.to_fail or c.to_pass):
-        m = c.mcnemar
-        out.append(Finding("L1", f"{len(c.to_fail)} tasks flipped pass→fail and "
-                                 f"{len(c.to_pass)} fail→pass (exact McNemar p = "
-                                 f"{m.p_value:.3g}).", "bad" if m.p_value < 0.05
-                           and m.pass_to_fail > m.fail_to_pass else "info"))
-    return out
+def _l1(c: Comparison) -> Finding:
+    """One line per comparison: what got better, what got worse, the flips."""
+    better = [f"{LABELS[d.dim]} {fmt_diff(d.diff, d.kind == 'rate')}" for d in c.dims
+              if d.direction == "B better"]
+    worse = [f"{LABELS[d.dim]} {fmt_diff(d.diff, d.kind == 'rate')}" for d in c.dims
+             if d.direction == "B worse"]
+    parts = ([f"better on {', '.join(better)}"] if better else []) + \
+        ([f"worse on {', '.join(worse)}"] if worse else [])
+    text = f"{c.b_label} vs {c.a_label}: " + ("; ".join(parts) if parts else
+                                               "no dimension differs significantly")
+    if c.mcnemar:
+        text += (f" — {len(c.to_fail)} tasks pass→fail, {len(c.to_pass)} fail→pass "
+                 f"(McNemar p = {c.mcnemar.p_value:.3g}, {c.common_tasks} tasks)")
+    tone = "bad" if worse else ("good" if better else "info")
+    return Finding("L1", text + ".", tone)
 
 
-def _arm(a: ArmAnalysis) -> list[Finding]:
-    name = a.arm.label
+def _across(level: str, what: str, arms: list[ArmAnalysis], value: Callable[[ArmAnalysis], str],
+            tone: str = "info") -> Finding:
+    """One line comparing a measure across arms."""
+    return Finding(level, f"{what}: " + " · ".join(f"{a.arm.label} {value(a)}" for a in arms)
+                   + ".", tone)
+
+
+def _levels(arms: list[ArmAnalysis]) -> list[Finding]:
     out = []
-    o = a.metrics.overall.dims
-    if o.get("pass") and o["pass"].ok:
-        out.append(Finding("Metrics", f"{name}: success {show(o['pass'], n=True)}"
-                           + (f", intention {show(o['intention'], 'mean')}"
-                              if o.get("intention") and o["intention"].ok else "") + "."))
-    if a.combos.combos:
+    combo_arms = [a for a in arms if a.combos.combos]
+    for a in combo_arms:
         worse = [c.combo for c in a.combos.combos if c.verdict == "worse than predicted"]
-        out.append(Finding("L2", f"{name}: {a.combos.decision}"
+        weak = {(s.page, s.query) for c in a.combos.combos for s in c.steps if not s.ready}
+        gate = "start composite evaluation now" if a.combos.ready else \
+            f"not yet ({len(weak)} single steps below the gate)"
+        out.append(Finding("L2", f"{a.arm.label}: {gate}"
                            + (f"; compounding failure in {', '.join(worse)}" if worse else "")
                            + ".", "bad" if worse else ("good" if a.combos.ready else "info")))
-    i = a.intention
-    if i.pairs:
-        out.append(Finding("L4", f"{name}: answers fit their own query better than another "
-                                 f"query in {show(i.discrimination)} of {i.pairs} pairs.",
-                           "bad" if (i.discrimination.hi or 1) < 0.75 else "info"))
-    if i.flagged:
-        out.append(Finding("L4", f"{name}: {len(i.flagged)} page × query pairs barely change "
-                                 "with the query (see L4).", "bad"))
-    r = a.reflection
-    if r.traced:
-        out.append(Finding("L5", f"{name}: self-check in {show(r.self_check)}, correction in "
-                                 f"{show(r.correction)} of responses; unstable across samples "
-                                 f"in {show(r.instability)} of tasks."))
+    disc = [a for a in arms if a.intention.pairs]
+    if disc:
+        low = any((a.intention.discrimination.hi or 1) < 0.75 for a in disc)
+        out.append(_across("L4", "Answers fit their own query better than another query",
+                           disc, lambda a: show(a.intention.discrimination),
+                           "bad" if low else "info"))
+    for a in arms:
+        if a.intention.flagged:
+            out.append(Finding("L4", f"{a.arm.label}: {len(a.intention.flagged)} page × query "
+                                     "pairs barely change with the query.", "bad"))
+    traced = [a for a in arms if a.reflection.traced]
+    if traced:
+        out.append(_across("L5", "Self-check rate", traced,
+                           lambda a: show(a.reflection.self_check)))
+        out.append(_across("L5", "Reflection unstable across samples (share of tasks)",
+                           traced, lambda a: show(a.reflection.instability)))
     return out
 
 
 def findings(analysis: Analysis) -> list[Finding]:
-    """Findings in reading order: comparisons first, then per arm, then the mirage."""
-    out: list[Finding] = []
-    for c in analysis.comparisons:
-        out += _l1(c)
-    for a in analysis.arms:
-        out += _arm(a)
+    """Findings in reading order: comparisons, levels 2–5, the mirage, data gaps."""
+    out = [_l1(c) for c in analysis.comparisons]
+    out += _levels(analysis.arms)
     for m in analysis.mirage:
         out.append(Finding("Mirage", f"{m.dim}: {m.label} — {m.reason}.",
                            "bad" if m.label == "metric artifact" else "info"))
     if not any(a.arm.run.judgments for a in analysis.arms):
         out.append(Finding("Data", "No judgments in these runs: only length and reflection "
                                    "can be analysed. Run the judge first.", "bad"))
+    if not any(a.reflection.traced for a in analysis.arms):
+        out.append(Finding("Data", "No trace records (traces.jsonl): reflection (L5) is not "
+                                   "analysed. Run the trace parser first."))
     return out

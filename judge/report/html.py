@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from judge.analysis.analyze import Analysis, Arm, bad_cases, review_queue
+from judge.analysis.analyze import Analysis, Arm, ArmAnalysis, bad_cases, review_queue
 from judge.analysis.load import RunData
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
 from judge.analysis.rows import ResponseRow
@@ -38,6 +38,39 @@ def group_table(groups: list[GroupStats]) -> dict[str, Any]:
     return {"head": ["group", "n", *[LABELS[d] for d in dims]],
             "rows": [[g.key, str(g.n), *[show(g.dims.get(d), DIM_KIND[d]) for d in dims]]
                      for g in groups]}
+
+
+def intent_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
+    """Mean intention per query intent (rows) for each arm (columns)."""
+    cells = {(a.arm.label, g.key): g.dims.get("intention") for a in arms
+             for g in a.intention.by_intent}
+    intents = sorted({k for _, k in cells})
+    rows = [[i, *[show(cells.get((a.arm.label, i)), "mean", n=True) for a in arms]]
+            for i in intents]
+    if not any(c and c.ok for c in cells.values()):
+        rows = []
+    return {"head": ["query intent", *[a.arm.label for a in arms]], "rows": rows}
+
+
+def l4_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
+    """Discrimination and answer similarity, one row per arm."""
+    rows = []
+    for a in arms:
+        i = a.intention
+        rows.append([a.arm.label, show(i.discrimination) if i.pairs else "–", str(i.pairs),
+                     show(i.cross_similarity, "mean"), show(i.within_similarity, "mean"),
+                     show(i.flagged_rate, n=True)])
+    return {"head": ["arm", "discrimination", "pairs", "similarity across queries",
+                     "between samples (baseline)", "flagged page × query pairs"], "rows": rows}
+
+
+def l5_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
+    """Reflection rates with intervals, one row per traced arm."""
+    rows = [[a.arm.label, str(r.traced), *[show(e, n=True) for e in (
+        r.self_check, r.correction, r.episode, r.follow_through, r.instability)]]
+        for a in arms if (r := a.reflection).traced]
+    return {"head": ["arm", "traced", "self-check", "correction", "episode",
+                     "follow-through (of corrections)", "instability (tasks)"], "rows": rows}
 
 
 def _run_info(run: RunData) -> dict[str, Any]:
@@ -76,16 +109,19 @@ def context(analysis: Analysis, runs: list[RunData], title: str | None = None) -
     arms: list[Arm] = [a.arm for a in analysis.arms]
     by_id = {r.run_id: r for r in runs}
     per_arm = [{"a": a, "by_type": group_table(a.metrics.by_page_type),
-                "by_intent": group_table(a.metrics.by_intent),
-                "strategy_svg": plots.strategy_distribution(a),
-                "heatmap_svg": plots.cross_query_heatmap(a)} for a in analysis.arms]
+                "by_intent": group_table(a.metrics.by_intent)} for a in analysis.arms]
     return {
         "title": title or "judge report — " + ", ".join(r.run_id for r in runs),
         "generated": now_iso(), "runs": [_run_info(r) for r in runs],
         "rule": analysis.rule.describe(), "findings": findings(analysis),
         "summary": group_table([a.metrics.overall for a in analysis.arms]),
         "arms": per_arm, "analysis": analysis,
-        "comparisons": [{"c": c, "svg": plots.diff_forest(c)} for c in analysis.comparisons],
+        "comparisons": analysis.comparisons,
+        "forest_svg": plots.diff_forest(analysis.comparisons),
+        "strategy_svg": plots.strategy_distribution(analysis.arms),
+        "heatmap_svg": plots.cross_query_heatmap(analysis.arms),
+        "intents": intent_table(analysis.arms), "l4": l4_table(analysis.arms),
+        "l5": l5_table(analysis.arms),
         "has_judgments": any(r.judgments for r in runs),
         "scores_svg": plots.score_distributions(analysis.arms),
         "combo_svg": plots.combo_success(analysis.arms),

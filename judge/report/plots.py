@@ -25,13 +25,14 @@ from judge.analysis.stats import Estimate  # noqa: E402
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "judge-report", "font.size": 9,
          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
          "axes.titlesize": 10, "axes.titleweight": "bold", "figure.dpi": 96}
+MAX_PANELS = 4
 COLORS = ["#3b6ea8", "#d9822b", "#4d9a5b", "#b4445c", "#7d62a8", "#8c7a5b", "#3aa0a8"]
 
 
 @contextmanager
 def _figure(w: float, h: float, ncols: int = 1) -> Iterator[tuple[Figure, list]]:
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, ncols, figsize=(w, h), squeeze=False)
+        fig, axes = plt.subplots(1, ncols, figsize=(w, h), squeeze=False, layout="constrained")
         try:
             yield fig, list(axes[0])
         finally:
@@ -41,7 +42,6 @@ def _figure(w: float, h: float, ncols: int = 1) -> Iterator[tuple[Figure, list]]
 def to_svg(fig: Figure) -> str:
     """The figure as an inline <svg> element (no XML prolog, scalable)."""
     buf = io.StringIO()
-    fig.tight_layout()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
@@ -49,7 +49,9 @@ def to_svg(fig: Figure) -> str:
 
 def _err(est: Estimate) -> tuple[float, float]:
     v = est.value or 0.0
-    return (v - (est.lo if est.lo is not None else v), (est.hi if est.hi is not None else v) - v)
+    lo = est.lo if est.lo is not None else v
+    hi = est.hi if est.hi is not None else v
+    return (max(0.0, v - lo), max(0.0, hi - v))
 
 
 def score_distributions(arms: list[ArmAnalysis]) -> str | None:
@@ -76,46 +78,57 @@ def score_distributions(arms: list[ArmAnalysis]) -> str | None:
         return to_svg(fig)
 
 
-def strategy_distribution(arm: ArmAnalysis) -> str | None:
-    """Stacked shares of strategy labels per page type (expected label marked)."""
-    groups = [s for s in arm.strategy if s.labels]
-    if not groups:
+def strategy_distribution(arms: list[ArmAnalysis]) -> str | None:
+    """Stacked shares of strategy labels per page type, one panel per arm (first four)."""
+    arms = [a for a in arms if any(s.labels for s in a.strategy)][:MAX_PANELS]
+    if not arms:
         return None
-    labels = sorted({k for s in groups for k in s.labels})
-    with _figure(10, 0.45 * len(groups) + 1.4) as (fig, (ax,)):
-        left = np.zeros(len(groups))
-        for i, lab in enumerate(labels):
-            share = np.array([s.labels.get(lab, 0) / sum(s.labels.values()) for s in groups])
-            ax.barh(range(len(groups)), share, left=left, color=COLORS[i % 7], label=lab)
-            left += share
-        ax.set_yticks(range(len(groups)),
-                      [f"{s.page_type} (expect {', '.join(s.expected) or '–'})" for s in groups])
-        ax.invert_yaxis()
-        ax.set(xlim=(0, 1), xlabel="share of responses",
-               title=f"Strategy labels per page type — {arm.arm.label}")
-        ax.legend(ncol=min(6, len(labels)), fontsize=8, frameon=False, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.35 if len(groups) < 4 else -0.15))
+    types = sorted({s.page_type for a in arms for s in a.strategy if s.labels})
+    labels = sorted({k for a in arms for s in a.strategy for k in s.labels})
+    expected = {s.page_type: ", ".join(s.expected) or "–" for a in arms for s in a.strategy}
+    with _figure(2.2 + 3.2 * len(arms), 0.42 * len(types) + 1.6, len(arms)) as (fig, axes):
+        for ax, a in zip(axes, arms):
+            stats = {s.page_type: s for s in a.strategy}
+            left = np.zeros(len(types))
+            for i, lab in enumerate(labels):
+                share = np.array([stats[t].labels.get(lab, 0) / max(1, sum(stats[t].labels.values()))
+                                  if t in stats else 0.0 for t in types])
+                ax.barh(range(len(types)), share, left=left, color=COLORS[i % 7], label=lab)
+                left += share
+            ax.set_yticks(range(len(types)), [f"{t} (expect {expected[t]})" for t in types]
+                          if ax is axes[0] else [""] * len(types))
+            ax.invert_yaxis()
+            ax.set(xlim=(0, 1), xticks=[0, 0.5, 1], xlabel="share of responses",
+                   title=_short(a.arm.label, 40))
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, ncol=min(7, len(labels)), fontsize=8, frameon=False,
+                   loc="outside upper center")
         return to_svg(fig)
 
 
-def cross_query_heatmap(arm: ArmAnalysis) -> str | None:
+def cross_query_heatmap(arms: list[ArmAnalysis]) -> str | None:
     """Mean intention of answers to query i (rows) judged against query j (columns)."""
-    qs, matrix = arm.intention.matrix_queries, arm.intention.matrix
-    if not qs:
+    arms = [a for a in arms if a.intention.matrix_queries][:MAX_PANELS]
+    if not arms:
         return None
-    data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
-    size = 1.2 + 0.55 * len(qs)
-    with _figure(size + 2.2, size) as (fig, (ax,)):
-        im = ax.imshow(data, cmap="RdYlGn", vmin=1, vmax=5)
-        for (i, j), v in np.ndenumerate(data):
-            if not np.isnan(v):
-                ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
-                        fontweight="bold" if i == j else "normal")
-        ax.set_xticks(range(len(qs)), qs, rotation=35, ha="right")
-        ax.set_yticks(range(len(qs)), qs)
-        ax.set(xlabel="judged against query", ylabel="answer written for query",
-               title=f"Cross-query intention — {arm.arm.label}")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="mean intention (1–5)")
+    n = max(len(a.intention.matrix_queries) for a in arms)
+    size = 1.6 + 0.5 * n
+    with _figure(1.2 + (size + 0.6) * len(arms), size + 0.4, len(arms)) as (fig, axes):
+        for ax, a in zip(axes, arms):
+            qs = a.intention.matrix_queries
+            data = np.array([[np.nan if v is None else v for v in row]
+                             for row in a.intention.matrix], dtype=float)
+            im = ax.imshow(data, cmap="RdYlGn", vmin=1, vmax=5)
+            for (i, j), v in np.ndenumerate(data):
+                if not np.isnan(v):
+                    ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
+                            color="white" if v < 1.8 or v > 4.4 else "black",
+                            fontweight="bold" if i == j else "normal")
+            ax.set_xticks(range(len(qs)), qs, rotation=35, ha="right")
+            ax.set_yticks(range(len(qs)), qs if ax is axes[0] else [""] * len(qs))
+            ax.set(xlabel="judged against query", title=_short(a.arm.label, 32))
+        axes[0].set_ylabel("answer written for query")
+        fig.colorbar(im, ax=axes, shrink=0.8, label="mean intention (1–5)")
         return to_svg(fig)
 
 
@@ -188,24 +201,25 @@ def mirage_plot(dims: list[MirageDim]) -> str | None:
         return to_svg(fig)
 
 
-def diff_forest(comp: Comparison) -> str | None:
-    """B − A per dimension with paired 95% intervals (rates in points, means as is)."""
-    dims = [d for d in comp.dims if d.diff.value is not None]
-    if not dims:
+def diff_forest(comps: list[Comparison]) -> str | None:
+    """B − A per dimension with paired 95% intervals, one panel per comparison."""
+    comps = [c for c in comps if any(d.diff.value is not None for d in c.dims)][:MAX_PANELS]
+    if not comps:
         return None
-    with _figure(7, 0.42 * len(dims) + 1.2) as (fig, (ax,)):
-        for i, d in enumerate(dims):
-            color = COLORS[2] if d.direction == "B better" else (
-                COLORS[3] if d.direction == "B worse" else "#777")
-            lo, hi = d.diff.lo or 0.0, d.diff.hi or 0.0
-            ax.plot([lo, hi], [i, i], color=color, lw=2)
-            ax.plot([d.diff.value], [i], "o", color=color)
-        ax.axvline(0, color="#999", lw=1, ls="--")
-        ax.set_yticks(range(len(dims)), [f"{d.dim} ({'rate' if d.kind == 'rate' else 'mean'})"
-                                         for d in dims])
-        ax.invert_yaxis()
-        ax.set(xlabel="B − A (paired bootstrap 95% CI)", title=_short(
-            f"{comp.b_label} vs {comp.a_label}", 70))
+    n = max(len(c.dims) for c in comps)
+    with _figure(2.4 + 3.4 * len(comps), 0.4 * n + 1.3, len(comps)) as (fig, axes):
+        for ax, comp in zip(axes, comps):
+            dims = [d for d in comp.dims if d.diff.value is not None]
+            for i, d in enumerate(dims):
+                color = COLORS[2] if d.direction == "B better" else (
+                    COLORS[3] if d.direction == "B worse" else "#777")
+                ax.plot([d.diff.lo or 0.0, d.diff.hi or 0.0], [i, i], color=color, lw=2)
+                ax.plot([d.diff.value], [i], "o", color=color)
+            ax.axvline(0, color="#999", lw=1, ls="--")
+            ax.set_yticks(range(len(dims)), [f"{d.dim} ({'rate' if d.kind == 'rate' else 'mean'})"
+                                             for d in dims] if ax is axes[0] else [""] * len(dims))
+            ax.set_ylim(len(dims) - 0.5, -0.5)
+            ax.set(xlabel="B − A (95% CI)", title=_short(f"{comp.b_label} − {comp.a_label}", 44))
         return to_svg(fig)
 
 

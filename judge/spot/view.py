@@ -6,7 +6,8 @@ where every row is), keeps the last ``tail`` rows *live* and redraws them on eve
 update — cursor up, clear to the end of the screen, print — so a span turns highlighted
 as soon as the parser reports it. Rows that scroll out of the live tail are committed and
 never touched again. Without a terminal (``live=False``) rows are printed once, when
-committed, so piped output carries the final highlighting and no cursor movement.
+committed (``tail`` rows late), so piped output carries the highlighting and no cursor
+movement.
 
 Model text is data: control characters are shown as ``�`` and never reach the terminal.
 """
@@ -129,8 +130,7 @@ class LiveText:
         self.text, self.spans = text, list(spans)
         rows = wrap_rows(text, self._committed, self.width)
         finished = rows[:-1]  # the last row may still grow
-        keep = self.tail if self.live else 0
-        commit = finished[:max(0, len(finished) - keep)] if len(finished) > keep else []
+        commit = finished[:len(finished) - self.tail] if len(finished) > self.tail else []
         if self.live:
             self._redraw(rows)
         else:
@@ -145,6 +145,8 @@ class LiveText:
     def finish(self) -> None:
         """Print what is left and end the section on a fresh line."""
         rows = wrap_rows(self.text, self._committed, self.width)
+        if len(rows) > 1 and rows[-1][0] == rows[-1][1]:
+            rows = rows[:-1]  # a trailing newline makes no empty last row
         if self.live:
             self._redraw(rows)
         else:

@@ -18,8 +18,8 @@ import orjson
 from pydantic import Field
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
-from judge.providers.common import (ProviderOptions, dropped, env_key, map_sdk_error,
-                                    missing_key_error, parse_options, status_error)
+from judge.providers.common import (ProviderOptions, dropped, env_key, http_client,
+                                    map_sdk_error, missing_key_error, parse_options, status_error)
 from judge.providers.registry import ModelSpec
 from judge.records import Reasoning, Usage
 
@@ -159,8 +159,9 @@ class AnthropicProvider:
             if key is None:
                 raise missing_key_error(self.spec, self.key_env)
             self._secret = key
-            self._client = anthropic.AsyncAnthropic(api_key=key, base_url=self.base_url,
-                                                    timeout=self.options.timeout, max_retries=0)
+            self._client = anthropic.AsyncAnthropic(
+                api_key=key, base_url=self.base_url, timeout=self.options.timeout,
+                max_retries=0, http_client=http_client(anthropic, self.options.http))
         return self._client
 
     def _params(self, request: Request, opts: AnthropicOptions) -> tuple[dict[str, Any], str | None]:

@@ -16,8 +16,8 @@ import openai
 import orjson
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
-from judge.providers.common import (ProviderOptions, dropped, env_key, map_sdk_error,
-                                    missing_key_error, parse_options)
+from judge.providers.common import (ProviderOptions, dropped, env_key, http_client,
+                                    map_sdk_error, missing_key_error, parse_options)
 from judge.providers.openai_wire import (ChatStream, ResponsesStream, parse_chat,
                                          parse_responses)
 from judge.providers.registry import ModelSpec
@@ -78,7 +78,8 @@ class OpenAIProvider:
                 raise missing_key_error(self.spec, self.key_env)
             self._secret = key
             self._client = openai.AsyncOpenAI(api_key=key or DUMMY_KEY, base_url=self.base_url,
-                                              timeout=self.options.timeout, max_retries=0)
+                                              timeout=self.options.timeout, max_retries=0,
+                                              http_client=http_client(openai, self.options.http))
         return self._client
 
     def _params(self, request: Request, opts: OpenAIOptions, stream: bool) -> dict[str, Any]:

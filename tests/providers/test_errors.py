@@ -17,6 +17,8 @@ SPECS = {
     "responses": "openai:gpt-fake?api=responses&timeout=0.5",
     "compat": "compat:gpt-fake@{base}?timeout=0.5",
     "anthropic": "anthropic:claude-fake?timeout=0.5",
+    "chat-httpx": "openai:gpt-fake?timeout=0.5&http=httpx",  # the SDKs' default transport
+    "anthropic-httpx": "anthropic:claude-fake?timeout=0.5&http=httpx",
 }
 
 
@@ -32,7 +34,7 @@ def _fail(fake: FakeServer, name: str, fault: Fault, stream: bool,
     request = request or ask()
     with pytest.raises(ProviderError) as info:
         run(collect(provider, request) if stream else call(provider, request))
-    assert fake.stats()["requests"] == 1, "the SDK must not retry (max_retries=0)"
+    assert fake.stats()["requests"] == 1, f"the SDK must not retry (max_retries=0): {info.value!r}"
     return info.value
 
 
@@ -84,7 +86,7 @@ def test_401_stops_the_model_and_never_shows_the_key(fake: FakeServer, name: str
     assert "Incorrect API key provided" in text
 
 
-@pytest.mark.parametrize("name", ["chat", "anthropic"])
+@pytest.mark.parametrize("name", ["chat", "anthropic", "chat-httpx"])
 def test_missing_key_is_an_auth_error(fake: FakeServer, name: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")

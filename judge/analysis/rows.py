@@ -193,7 +193,8 @@ def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:
     """Copy the trace parser's events, episodes and follow-through onto ``row``."""
     if not trace:
         return
-    result = trace.get("result") if isinstance(trace.get("result"), dict) else trace
+    inner = trace.get("result")
+    result: dict[str, Any] = inner if isinstance(inner, dict) else trace
     row.traced = True
     row.events = [e for e in result.get("events") or [] if isinstance(e, dict)]
     episodes = result.get("episodes")

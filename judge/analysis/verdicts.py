@@ -30,8 +30,7 @@ def point_statuses(verdict: dict[str, Any] | None) -> dict[str, str]:
     for key in _POINT_KEYS:
         items = verdict.get(key)
         if isinstance(items, dict):
-            out = {str(k): _status_of(v) for k, v in items.items()}
-            return {k: v for k, v in out.items() if v}
+            return {str(k): s for k, v in items.items() if (s := _status_of(v))}
         if isinstance(items, list):
             out = {}
             for item in items:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 
@@ -22,7 +23,7 @@ from judge.analysis.compare import Comparison  # noqa: E402
 from judge.analysis.mirage import MirageDim  # noqa: E402
 from judge.analysis.stats import Estimate  # noqa: E402
 
-STYLE = {"svg.fonttype": "none", "svg.hashsalt": "judge-report", "font.size": 9,
+STYLE: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "judge-report", "font.size": 9,
          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
          "axes.titlesize": 10, "axes.titleweight": "bold", "figure.dpi": 96}
 MAX_PANELS = 4
@@ -31,7 +32,7 @@ COLORS = ["#3b6ea8", "#d9822b", "#4d9a5b", "#b4445c", "#7d62a8", "#8c7a5b", "#3a
 
 @contextmanager
 def _figure(w: float, h: float, ncols: int = 1) -> Iterator[tuple[Figure, list]]:
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, axes = plt.subplots(1, ncols, figsize=(w, h), squeeze=False, layout="constrained")
         try:
             yield fig, list(axes[0])
@@ -91,8 +92,8 @@ def strategy_distribution(arms: list[ArmAnalysis]) -> str | None:
             stats = {s.page_type: s for s in a.strategy}
             left = np.zeros(len(types))
             for i, lab in enumerate(labels):
-                share = np.array([stats[t].labels.get(lab, 0) / max(1, sum(stats[t].labels.values()))
-                                  if t in stats else 0.0 for t in types])
+                share = np.array([_share(stats[t].labels, lab) if t in stats else 0.0
+                                  for t in types])
                 ax.barh(range(len(types)), share, left=left, color=COLORS[i % 7], label=lab)
                 left += share
             ax.set_yticks(range(len(types)), [f"{t} (expect {expected[t]})" for t in types]
@@ -165,9 +166,9 @@ def combo_success(arms: list[ArmAnalysis]) -> str | None:
             mine = [c for b, c in points if b is a]
             if not mine:
                 continue
-            x = [c.predicted for c in mine]
-            xerr = np.array([(c.predicted - c.predicted_lo, c.predicted_hi - c.predicted)
-                             for c in mine]).T
+            x = [c.predicted or 0.0 for c in mine]
+            xerr = np.array([(max(0.0, p - (c.predicted_lo or p)),
+                              max(0.0, (c.predicted_hi or p) - p)) for p, c in zip(x, mine)]).T
             ax.errorbar(x, [c.observed.value for c in mine], xerr=xerr,
                         yerr=np.array([_err(c.observed) for c in mine]).T, fmt="o",
                         color=COLORS[i % 7], capsize=3, label=a.arm.label)
@@ -221,6 +222,10 @@ def diff_forest(comps: list[Comparison]) -> str | None:
             ax.set_ylim(len(dims) - 0.5, -0.5)
             ax.set(xlabel="B − A (95% CI)", title=_short(f"{comp.b_label} − {comp.a_label}", 44))
         return to_svg(fig)
+
+
+def _share(counts: dict[str, int], key: str) -> float:
+    return counts.get(key, 0) / max(1, sum(counts.values()))
 
 
 def _short(text: str, n: int = 28) -> str:

@@ -18,7 +18,7 @@ LABELS = {"pass": "pass", "intention": "intention", "coverage": "coverage",
 
 def show(est: Estimate | None, kind: str = "rate", n: bool = False) -> str:
     """'62% [55–68]' for rates, '3.91 [3.80–4.02]' for means; '–' when empty."""
-    if est is None or est.value is None:
+    if est is None or est.value is None or est.lo is None or est.hi is None:
         return "–"
     if kind == "rate":
         out = f"{est.value:.0%} [{est.lo * 100:.0f}–{est.hi * 100:.0f}]"

@@ -16,8 +16,8 @@ from typing import Any
 
 from judge.analysis.metrics import DIM_KIND, present_dims
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import (Estimate, McNemar, bootstrap_mean, mcnemar_exact,
-                                  paired_bootstrap)
+from judge.analysis.stats import (Estimate, McNemar, bootstrap_mean, cluster_mean,
+                                  mcnemar_exact, paired_bootstrap)
 
 
 def task_values(rows: list[ResponseRow], dim: str) -> dict[str, float]:
@@ -82,6 +82,7 @@ class Comparison:
     only_b: int
     dims: list[DimDiff] = field(default_factory=list)
     mcnemar: McNemar | None = None
+    pairwise: Estimate | None = None  # B's share of pairwise wins (ties ½), if judged
     to_fail: list[Flip] = field(default_factory=list)
     to_pass: list[Flip] = field(default_factory=list)
 
@@ -98,6 +99,7 @@ class Comparison:
                 "only_a": self.only_a, "only_b": self.only_b,
                 "dims": [d.to_dict() for d in self.dims],
                 "mcnemar": self.mcnemar.to_dict() if self.mcnemar else None,
+                "pairwise_b_share": self.pairwise.to_dict() if self.pairwise else None,
                 "pass_to_fail": [f.__dict__ for f in self.to_fail],
                 "fail_to_pass": [f.__dict__ for f in self.to_pass]}
 
@@ -111,6 +113,22 @@ def _dim_diff(dim: str, a_rows: list[ResponseRow], b_rows: list[ResponseRow],
     xa, xb = [va[t] for t in tasks], [vb[t] for t in tasks]
     return DimDiff(dim, DIM_KIND[dim], bootstrap_mean(xa), bootstrap_mean(xb),
                    paired_bootstrap(xa, xb))
+
+
+def pairwise_share(a_rows: list[ResponseRow], b_rows: list[ResponseRow]) -> Estimate | None:
+    """B's share of pairwise verdicts between A and B responses (ties ½), resampling tasks;
+    None when no pairwise judgment links the two sides."""
+    a_ids, b_ids = {r.response_id for r in a_rows}, {r.response_id for r in b_rows}
+    values, tasks = [], []
+    for rows, others, flip in ((a_rows, b_ids, True), (b_rows, a_ids, False)):
+        for r in rows:
+            for other, own_share in r.pairwise.items():
+                if other in others:
+                    values.append(1.0 - own_share if flip else own_share)
+                    tasks.append(r.task_id)
+    if not values:
+        return None
+    return cluster_mean(values, tasks)
 
 
 def _flip(task: str, rows: list[ResponseRow], ra: float, rb: float) -> Flip:
@@ -127,6 +145,7 @@ def compare_rows(a_rows: list[ResponseRow], b_rows: list[ResponseRow], a_label: 
     out = Comparison(a_label, b_label, len(common), len(ta - tb), len(tb - ta))
     dims = [d for d in present_dims(a_rows) if d in present_dims(b_rows)]
     out.dims = [dd for d in dims if (dd := _dim_diff(d, a_rows, b_rows, common))]
+    out.pairwise = pairwise_share(a_rows, b_rows)
     pa, pb = task_pass(a_rows), task_pass(b_rows)
     rate_a, rate_b = task_values(a_rows, "pass"), task_values(b_rows, "pass")
     paired = sorted(t for t in common if t in pa and t in pb)

@@ -81,6 +81,7 @@ class ResponseRow:
     core_hit: float | None = None
     k_core: int = 0
     cross: dict[str, float] = field(default_factory=dict)
+    pairwise: dict[str, float] = field(default_factory=dict)  # other response id -> own share
     events: list[dict[str, Any]] = field(default_factory=list)
     trace_source: str | None = None
     traced: bool = False
@@ -173,12 +174,14 @@ def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: lis
     """Pool a response's judgments into ``row`` (see module docstring)."""
     own: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cross: dict[str, list[float]] = defaultdict(list)
+    pairs: dict[str, list[float]] = defaultdict(list)
     for j in judgments:
         rubric = str(j.get("rubric"))
         if j.get("status", "ok") != "ok":
             row.failures[rubric] = row.failures.get(rubric, 0) + 1
         elif j.get("other_response_id") or rubric == "pairwise":
-            continue
+            if j.get("other_response_id") and j.get("score") is not None:
+                pairs[str(j["other_response_id"])].append(float(j["score"]))
         elif j.get("against_query_id"):
             if rubric == "intention" and j.get("score") is not None:
                 cross[str(j["against_query_id"])].append(float(j["score"]))
@@ -187,6 +190,7 @@ def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: lis
     for rubric, oks in own.items():
         _apply_own(row, rubric, oks, core)
     row.cross = {q: sum(v) / len(v) for q, v in cross.items()}
+    row.pairwise = {o: sum(v) / len(v) for o, v in pairs.items()}
 
 
 def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:

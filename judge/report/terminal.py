@@ -162,6 +162,12 @@ def comparison_tables(c: Comparison) -> list[RenderableType]:
         t.add_row(LABELS[d.dim], show(d.a, d.kind), show(d.b, d.kind),
                   fmt_diff(d.diff, d.kind == "rate"), mark)
     out: list[RenderableType] = [t]
+    if c.pairwise is not None:
+        p = c.pairwise
+        verdict = ("B preferred" if p.lo is not None and p.lo > 0.5 else
+                   "A preferred" if p.hi is not None and p.hi < 0.5 else "no clear preference")
+        out.append(Text(f"pairwise judge (position-swapped): B wins {show(p)} of {p.n} "
+                        f"verdicts (ties ½) — {verdict}"))
     if c.only_a or c.only_b:
         out.append(Text(f"tasks only in A: {c.only_a}, only in B: {c.only_b} (not compared)"))
     if c.mcnemar:

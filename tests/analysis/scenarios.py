@@ -123,7 +123,9 @@ def reflection_run(root: Path) -> Path:
 def intention_run(root: Path) -> Path:
     """Two models. 'focused': answers differ per query, own query 5 vs others 2, labels as
     expected on news pages. 'generic': the same answer to every query, equal cross scores
-    (discrimination ½, every page × query pair flagged); review labels flip by sample."""
+    (discrimination ½, every page × query pair flagged); review labels flip by sample.
+    Pairwise (focused = A vs generic = B): A wins samples 0–1, sample 2 is a tie → B's
+    share is 1/6."""
     probes = make_probes(10, QUERIES, types=("news", "review"))
 
     def focused(task: Task, k: int, rng: np.random.Generator) -> Outcome:
@@ -131,7 +133,7 @@ def intention_run(root: Path) -> Path:
         words = " ".join(f"{task.query_id}{i}" for i in range(12))
         return Outcome(text=f"{task.page_ids[0]} {words}", intention=5.0,
                        statuses=covered(1.0, rng), label=EXPECTED[task.page_type or "other"],
-                       cross=cross)
+                       cross=cross, pairwise={"generic": 1.0 if k < 2 else 0.5})
 
     def generic(task: Task, k: int, rng: np.random.Generator) -> Outcome:
         cross = {q: 3.0 for q in QUERIES if q != task.query_id}

@@ -44,6 +44,7 @@ class Outcome:
     traced: bool = True
     cross: dict[str, float] = field(default_factory=dict)  # other query id -> intention
     unparseable: tuple[str, ...] = ()
+    pairwise: dict[str, float] = field(default_factory=dict)  # other model -> own share
 
 
 Model = Callable[[Task, int, np.random.Generator], Outcome]
@@ -132,6 +133,12 @@ def _judgments(rec: ResponseRecord, out: Outcome, task: Task, probes: ProbeSet,
         add(rubric, **kw)
     for q, s in out.cross.items():
         add("intention", 0, against=q, score=float(s), verdict={"score": s})
+    for other_model, share in out.pairwise.items():
+        other = response_id(task.id, other_model, rec.sample)
+        label = {1.0: "A", 0.0: "B"}.get(share, "tie")
+        recs.append(JudgmentRecord(id=judgment_id(rec.id, judge, "pairwise", 0, None, other),
+                                   rubric="pairwise", other_response_id=other, score=share,
+                                   label=label, rationale="pairwise", **base))
     return recs
 
 

@@ -46,6 +46,7 @@ def test_compare_two_models_in_one_run(intention_run: Path) -> None:
     res = invoke("compare", str(intention_run), "--a", "focused", "--b", "generic")
     assert res.exit_code == 0, res.output
     assert "intention" in res.output and "▼ B worse" in res.output
+    assert "pairwise judge (position-swapped): B wins 17%" in res.output
     missing = invoke("compare", str(intention_run))
     assert isinstance(missing.exception, ConfigError)
     unknown = invoke("compare", str(intention_run), "--a", "focused", "--b", "nope")

@@ -49,6 +49,10 @@ def test_l1_two_models_inside_one_run(intention_run: Path) -> None:
     assert comp.common_tasks == 30
     assert comp.dim("intention").diff.value == pytest.approx(-2.0)  # type: ignore[union-attr]
     assert comp.worse("intention")
+    assert comp.pairwise is not None and comp.pairwise.n == 90
+    assert comp.pairwise.value == pytest.approx(1 / 6) and comp.pairwise.hi < 0.5  # type: ignore[operator]
+    reverse = compare_rows(b.rows, a.rows, b.label, a.label)
+    assert reverse.pairwise.value == pytest.approx(5 / 6)  # type: ignore[union-attr]
 
 
 def test_l2_compounding_failure_and_gate(combo_run: Path) -> None:

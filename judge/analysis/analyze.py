@@ -148,8 +148,8 @@ def review_queue(arms: list[Arm], limit: int = 40) -> list[ReviewItem]:
 
 def bad_cases(analysis: Analysis, arms: list[Arm], limit: int = 20
               ) -> list[tuple[str, ResponseRow]]:
-    """(why, row): B's failing samples of tasks that flipped pass→fail, else the lowest
-    scoring failed responses of each arm."""
+    """(why, row): a failing B sample of each task that flipped pass→fail, else the
+    lowest-scoring failed sample of each task."""
     by_id = {r.response_id: (a.label, r) for a in arms for r in a.rows}
     out: list[tuple[str, ResponseRow]] = []
     for comp in analysis.comparisons:
@@ -161,7 +161,11 @@ def bad_cases(analysis: Analysis, arms: list[Arm], limit: int = 20
         failed = [(a.label, r) for a in arms for r in a.rows if r.passed is False]
         failed.sort(key=lambda x: (x[1].scores.get("intention", 9), x[1].scores.get(
             "coverage", 9)))
-        out = [(f"failed ({label})", r) for label, r in failed]
+        seen: set[tuple[str, str]] = set()
+        for label, r in failed:  # the worst sample of each task
+            if (label, r.task_id) not in seen:
+                seen.add((label, r.task_id))
+                out.append((f"failed ({label})", r))
     return out[:limit]
 
 

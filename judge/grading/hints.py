@@ -1,0 +1,63 @@
+"""Trace-parser events as hints for the reflection judge (optional).
+
+The reflection rubric works without them. When ``judge.traces`` is importable and offers a
+parser, its self-check / correction events on a response's reasoning (or, without
+reasoning, its answer) are shown to the judge as hints; so are events of a run's
+traces.jsonl. Events are read tolerantly (objects or dicts with ``kind`` and ``quote``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from judge.grading.subject import TraceEvent
+from judge.records import ResponseRecord
+
+MAX_EVENTS = 8
+_PARSER_NAMES = ("parse_trace", "parse", "parse_text")
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def to_events(raw: Any) -> list[TraceEvent]:
+    """Events from a parser result, a traces.jsonl row or a list of events."""
+    items = _field(raw, "events") if not isinstance(raw, list) else raw
+    out = []
+    for e in items or []:
+        kind, quote = _field(e, "kind"), _field(e, "quote") or _field(e, "text")
+        if kind and quote:
+            out.append(TraceEvent(kind=str(kind), quote=str(quote)[:300]))
+    return out[:MAX_EVENTS]
+
+
+@lru_cache(maxsize=1)
+def trace_parser() -> Callable[[str], Any] | None:
+    """The trace parser's text → result function, when judge.traces provides one."""
+    try:
+        module = importlib.import_module("judge.traces")
+    except ImportError:
+        return None
+    for name in _PARSER_NAMES:
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def events_for(response: ResponseRecord, row: dict[str, Any] | None = None) -> list[TraceEvent]:
+    """Hints for one response: its traces.jsonl row if given, else the live parser."""
+    if row is not None:
+        return to_events(row)
+    parser = trace_parser()
+    text = response.reasoning.text or response.text
+    if parser is None or not text.strip():
+        return []
+    try:
+        return to_events(parser(text))
+    except Exception:  # noqa: BLE001 - hints are optional; a parser bug must not stop judging
+        return []

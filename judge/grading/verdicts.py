@@ -1,0 +1,119 @@
+"""Verdict models: what a judge must reply for each rubric. Every verdict keeps a rationale.
+
+Field order is generation order under grammar-constrained decoding, so evidence and
+rationale come before the score or label they justify. Validation is lenient about
+extra keys (small judges add some) and strict about the fields that become numbers.
+``json_schema`` turns a model into the plain, closed JSON schema sent to vendors.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KeyPointStatus = Literal["covered", "partial", "missing"]
+ClaimStatus = Literal["supported", "unsupported", "contradicted"]
+YesNoNA = Literal["yes", "no", "not_applicable"]
+Winner = Literal["A", "B", "tie"]
+StrategyLabel = Literal["event", "pros-cons", "method-conclusion", "one-sentence", "generic",
+                        "other"]
+
+QUOTES = 5  # at most this many evidence quotes
+CLAIMS = 12  # at most this many claims checked
+
+
+class Verdict(BaseModel):
+    """Base of all verdicts: extra keys from a chatty judge are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class IntentionVerdict(Verdict):
+    """Does the answer serve what this query asks on this page (1–5, anchored)."""
+
+    rationale: str = Field(min_length=1)
+    score: int = Field(ge=1, le=5, json_schema_extra={"enum": [1, 2, 3, 4, 5]})
+
+
+class StrategyVerdict(Verdict):
+    """Which summary strategy the answer uses, with quotes from the answer as evidence."""
+
+    evidence: list[str] = Field(max_length=QUOTES)
+    rationale: str = Field(min_length=1)
+    label: StrategyLabel
+
+
+class KeyPointVerdict(Verdict):
+    """One annotated key point: is it in the answer?"""
+
+    id: str
+    evidence: str
+    status: KeyPointStatus
+
+
+class CoverageVerdict(Verdict):
+    """Per annotated key point: covered / partial / missing."""
+
+    points: list[KeyPointVerdict]
+    rationale: str = Field(min_length=1)
+
+
+class ClaimVerdict(Verdict):
+    """One factual claim of the answer, checked against the page."""
+
+    claim: str = Field(min_length=1)
+    evidence: str
+    status: ClaimStatus
+
+
+class FaithfulnessVerdict(Verdict):
+    """The answer's factual claims and whether the page supports each."""
+
+    claims: list[ClaimVerdict] = Field(max_length=CLAIMS)
+    rationale: str = Field(min_length=1)
+
+
+class ReflectionVerdict(Verdict):
+    """Did a self-check happen, was there a correction, did the final answer reflect it."""
+
+    evidence: list[str] = Field(max_length=QUOTES)
+    rationale: str = Field(min_length=1)
+    self_check: bool
+    correction: bool
+    reflected: YesNoNA
+
+
+class PairwiseVerdict(Verdict):
+    """Which of two answers to the same task is better."""
+
+    rationale: str = Field(min_length=1)
+    winner: Winner
+
+
+_DROP = ("title", "default", "description", "maxLength", "minLength")
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(copy.deepcopy(defs[node["$ref"].rsplit("/", 1)[-1]]), defs)
+        out = {k: _inline(v, defs) for k, v in node.items() if k not in _DROP and k != "$defs"}
+        if "enum" in out:
+            out.pop("minimum", None)
+            out.pop("maximum", None)
+        if out.get("type") == "object" and "properties" in out:
+            out["required"] = list(out["properties"])
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A closed, reference-free JSON schema (every property required, no extras): the
+    subset OpenAI strict mode, Anthropic tool input and llama.cpp grammars all accept."""
+    raw = model.model_json_schema()
+    return _inline(raw, raw.get("$defs", {}))

@@ -55,8 +55,13 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    return groups_table(f"Summary (success = {analysis.rule.describe()})", overall,
-                        _present(overall), width)
+    notes = [f"success = {analysis.rule.describe()}; 95% intervals (Wilson for rates, "
+             "bootstrap over tasks for means)"]
+    if not any(a.arm.run.judgments for a in analysis.arms):
+        notes.append("[yellow]No judgments in this run: only length (and reflection, if "
+                     "traced) can be analysed — run the judge first.[/]")
+    return Group(groups_table("Summary", overall, _present(overall), width),
+                 Text.from_markup("\n".join(notes)))
 
 
 def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
@@ -111,9 +116,13 @@ def _strategy(a: ArmAnalysis) -> RenderableType:
 
 def _intention(a: ArmAnalysis) -> RenderableType:
     i = a.intention
-    t = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
-    for g in i.by_intent:
-        t.add_row(g.key, show(g.dims.get("intention"), "mean", n=True))
+    means = [(g.key, g.dims.get("intention")) for g in i.by_intent]
+    head: RenderableType = Text(f"L4 intention — {a.arm.label}: no intention judgments.")
+    if any(e is not None and e.ok for _, e in means):
+        table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
+        for key, est in means:
+            table.add_row(key, show(est, "mean", n=True))
+        head = table
     lines = [f"discrimination (own query scores higher than another query's; ties ½): "
              f"{show(i.discrimination, n=False)} over {i.pairs} pairs" if i.pairs else
              "discrimination: no cross-query judgments in this run"]
@@ -125,7 +134,7 @@ def _intention(a: ArmAnalysis) -> RenderableType:
                      f"{show(i.flagged_rate, n=True)}"
                      + "".join(f"\n  {p.page}: {p.query_a} vs {p.query_b} "
                                f"(similarity {p.similarity:.2f})" for p in i.flagged[:8]))
-    return Group(t, Text("\n".join(lines)))
+    return Group(head, Text("\n".join(lines)))
 
 
 def _reflection(a: ArmAnalysis) -> RenderableType:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.analysis import verdicts as V
-from judge.analysis.length import length_ok, word_count
 from judge.analysis.load import RunData
-from judge.probeset import ProbeSet
+from judge.grading.length import length_check, word_count
+from judge.probeset import Page, ProbeSet
 
 SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
 
@@ -230,33 +230,38 @@ def decide_pass(row: ResponseRow, rule: SuccessRule, judged: set[str]) -> bool |
     return all(checks)
 
 
+def _pages(probes: ProbeSet | None, ids: list[str]) -> list[Page]:
+    """The probe set's pages of a response (empty when any is unknown)."""
+    if probes is None:
+        return []
+    known = {p.id: p for p in probes.pages}
+    return [known[i] for i in ids] if all(i in known for i in ids) else []
+
+
+def _intent(probes: ProbeSet | None, kind: str, qid: str | None) -> str | None:
+    if kind == "combo":
+        return "combo"
+    if probes is None or qid is None:
+        return None
+    return next((q.intent for q in probes.queries if q.id == qid), None)
+
+
 def _base_row(run: RunData, r: dict[str, Any]) -> ResponseRow:
-    probes = run.probeset
     kind = r.get("task_kind", "single")
-    pages = list(r.get("page_ids") or [])
-    qid = r.get("query_id")
-    page_type = intent = None
-    one_sentence, bounds = False, None
-    if probes is not None and kind == "single" and pages:
-        try:
-            page = probes.page(pages[0])
-            page_type, bounds, one_sentence = page.type, page.bounds, page.type == "short"
-            intent = probes.query_by_id(qid).intent if qid else None
-        except StopIteration:
-            pass
-    elif kind == "combo":
-        intent = "combo"
-    reasoning = (r.get("reasoning") or {}).get("text", "") if isinstance(
-        r.get("reasoning"), dict) else str(r.get("reasoning") or "")
+    ids = list(r.get("page_ids") or [])
+    pages = _pages(run.probeset, ids)
+    raw = r.get("reasoning")
+    reasoning = raw.get("text", "") if isinstance(raw, dict) else str(raw or "")
     text = r.get("text") or ""
-    row = ResponseRow(
+    check = length_check(text, pages) if pages else None
+    return ResponseRow(
         response_id=r["id"], run_id=run.run_id, task_id=r["task_id"], model=r["model"],
-        sample=int(r.get("sample", 0)), kind=kind, page_ids=pages, query_id=qid,
-        combo_id=r.get("combo_id"), page_type=page_type, intent=intent, text=text,
-        reasoning=reasoning, words=word_count(text))
-    if bounds is not None:
-        row.length_ok = length_ok(text, bounds.min_words, bounds.max_words, one_sentence)
-    return row
+        sample=int(r.get("sample", 0)), kind=kind, page_ids=ids, query_id=r.get("query_id"),
+        combo_id=r.get("combo_id"),
+        page_type=pages[0].type if pages and kind == "single" else None,
+        intent=_intent(run.probeset, kind, r.get("query_id")), text=text, reasoning=reasoning,
+        words=check.words if check else word_count(text),
+        length_ok=check.ok if check else None)
 
 
 def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRow]:

@@ -4,25 +4,34 @@ Per model, a fixed pool of workers pulls (task, sample) items lazily, so memory 
 grow with the number of tasks. Retries are tenacity's: a provider's error carries a
 RetryDecision (retry? after how long? stop the whole model?). Each finished item is
 appended to responses.jsonl or errors.jsonl at once.
+
+Per model: ``concurrency`` workers, an optional rate limiter (requests/min, tokens/min),
+``attempts`` — from the run settings, overridable in the spec (``openai:x?rpm=500``;
+these scheduling options are stripped before the provider sees the spec). Every response
+is priced (judge.pricing); ``max_cost`` stops taking new items once the run has spent it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt,
                       wait_exponential_jitter)
 
 from judge.cache import ResponseCache, cache_key
-from judge.errors import JudgeError, ProviderError
+from judge.errors import ConfigError, JudgeError, ProviderError
+from judge.pricing import Price, PriceTable, load_prices
 from judge.probeset import ProbeSet, Task
 from judge.providers.base import Provider, Request, Response
 from judge.providers.registry import ModelSpec, build_provider, parse_spec
+from judge.ratelimit import RateLimiter, estimate_tokens
 from judge.records import ErrorRecord, ResponseRecord, content_hash, response_id
 from judge.render import task_messages
 from judge.store import ERRORS, RESPONSES, JsonlWriter, RunStore
@@ -43,7 +52,56 @@ class RunSettings(BaseModel):
     concurrency: int = 8
     attempts: int = 6
     max_backoff: float = 60.0
+    backoff_initial: float = 1.0  # first exponential backoff step (no Retry-After given)
     use_cache: bool = True
+    rpm: float | None = None  # per-model requests/min (None: unlimited)
+    tpm: float | None = None  # per-model tokens/min
+    max_cost: float | None = None  # USD: stop taking new items once the run spent this
+    prices: str | None = None  # a price file overriding the bundled table
+
+
+class SchedulingOptions(BaseModel):
+    """Spec options the runner reads (``openai:x?concurrency=4&rpm=500``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    concurrency: int | None = Field(default=None, ge=1)
+    rpm: float | None = Field(default=None, gt=0)
+    tpm: float | None = Field(default=None, gt=0)
+    attempts: int | None = Field(default=None, ge=1)
+
+
+SCHEDULING_OPTIONS = frozenset(SchedulingOptions.model_fields)
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """What one model gets: workers, rate limits, attempts per call."""
+
+    concurrency: int
+    rpm: float | None
+    tpm: float | None
+    attempts: int
+
+
+def provider_spec(spec: ModelSpec) -> ModelSpec:
+    """The spec without the runner's scheduling options (what the provider is built from)."""
+    if not SCHEDULING_OPTIONS & spec.options.keys():
+        return spec
+    return dataclasses.replace(spec, options={k: v for k, v in spec.options.items()
+                                              if k not in SCHEDULING_OPTIONS})
+
+
+def model_limits(spec: ModelSpec, settings: RunSettings) -> ModelLimits:
+    """Scheduling limits of one model: spec options over run settings."""
+    try:
+        opts = SchedulingOptions.model_validate({k: v for k, v in spec.options.items()
+                                                 if k in SCHEDULING_OPTIONS})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"model spec {spec.spec!r}: {err['loc'][0]}: {err['msg']}") from None
+    return ModelLimits(concurrency=opts.concurrency or settings.concurrency,
+                       rpm=opts.rpm or settings.rpm, tpm=opts.tpm or settings.tpm,
+                       attempts=opts.attempts or settings.attempts)
 
 
 @dataclass
@@ -57,7 +115,8 @@ class ModelTally:
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # spent in this run (cache hits are free)
+    priced: bool = False  # some response had a known price
     stopped: str | None = None
 
 
@@ -69,14 +128,20 @@ class RunResult:
     tallies: dict[str, ModelTally] = field(default_factory=dict)
     wall_s: float = 0.0
     skipped_done: int = 0
+    budget_stop: str | None = None  # why new items stopped being scheduled (--max-cost)
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(t.cost_usd for t in self.tallies.values())
 
     @property
     def failed(self) -> int:
         return sum(t.failed for t in self.tallies.values())
 
 
-def _wait_for(max_backoff: float) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=1, max=max_backoff, jitter=1)
+def _wait_for(max_backoff: float, initial: float = 1.0) -> Callable[[RetryCallState], float]:
+    """Retry-After when the provider got one (capped), else capped exponential + jitter."""
+    backoff = wait_exponential_jitter(initial=initial, max=max_backoff, jitter=initial)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -93,17 +158,27 @@ def _retryable(exc: BaseException) -> bool:
 
 
 async def call_with_retries(provider: Provider, request: Request, attempts: int,
-                            max_backoff: float = 60.0) -> tuple[Response, int]:
-    """Call ``provider.generate`` with transport retries; returns (response, attempts used)."""
-    retrying = AsyncRetrying(stop=stop_after_attempt(attempts), wait=_wait_for(max_backoff),
+                            max_backoff: float = 60.0, *, limiter: RateLimiter | None = None,
+                            tokens: int = 0, initial: float = 1.0) -> tuple[Response, int]:
+    """Call ``provider.generate`` with transport retries; returns (response, attempts used).
+
+    Each attempt first waits for the model's rate limiter (if any) with ``tokens`` as the
+    estimate; the real usage is settled against it afterwards.
+    """
+    retrying = AsyncRetrying(stop=stop_after_attempt(attempts),
+                             wait=_wait_for(max_backoff, initial),
                              retry=retry_if_exception(_retryable), reraise=True)
     try:
         async for attempt in retrying:
             with attempt:
+                if limiter is not None:
+                    await limiter.acquire(tokens)
                 response = await provider.generate(request)
     except ProviderError as exc:
         exc.attempts = retrying.statistics.get("attempt_number", 1)
         raise
+    if limiter is not None and tokens:
+        limiter.settle(tokens, response.usage.input_tokens + response.usage.output_tokens)
     return response, retrying.statistics.get("attempt_number", 1)
 
 
@@ -119,17 +194,23 @@ def iter_items(tasks: list[Task], samples: int, done: set[tuple[str, str, int]],
 class Runner:
     """Runs every (task, sample) of a probe set against several models."""
 
+    MESSAGE_CACHE = 4096  # rendered tasks kept (items are task-major: a small window is enough)
+
     def __init__(self, store: RunStore, probes: ProbeSet, tasks: list[Task], templates: Templates,
                  models: list[str], settings: RunSettings, observers: list[Observer] | None = None,
                  on_progress: Callable[[str], None] | None = None,
                  providers: dict[str, Provider] | None = None) -> None:
         self.store, self.probes, self.tasks, self.templates = store, probes, tasks, templates
         self.specs: list[ModelSpec] = [parse_spec(m) for m in models]
+        self.limits = {s.spec: model_limits(s, settings) for s in self.specs}
         self.providers = dict(providers or {})
         self.settings = settings
         self.observers = observers or []
         self.on_progress = on_progress or (lambda _model: None)
-        self._messages: dict[str, Any] = {}
+        self.prices: PriceTable = load_prices(settings.prices)
+        self.spent_before = 0.0  # cost of earlier sessions of this run (set on --resume)
+        self._prices: dict[tuple[str, str | None], Price | None] = {}
+        self._messages: OrderedDict[str, Any] = OrderedDict()
         self.result = RunResult(run_id=store.run_id)
 
     def pending_count(self, done: set[tuple[str, str, int]]) -> int:
@@ -140,12 +221,19 @@ class Runner:
         messages = self._messages.get(task.id)
         if messages is None:
             messages = self._messages[task.id] = task_messages(self.probes, task, self.templates)
+            if len(self._messages) > self.MESSAGE_CACHE:
+                self._messages.popitem(last=False)
         seed = None if self.settings.seed is None else self.settings.seed + sample
         return Request(messages=messages, max_tokens=self.settings.max_tokens,
                        temperature=self.settings.temperature, seed=seed,
                        meta={"task_id": task.id, "sample": sample, "page_ids": task.page_ids,
                              "query_id": task.query_id, "query_text": task.query_text,
                              "combo_id": task.combo_id})
+
+    def over_budget(self) -> bool:
+        """Whether --max-cost is reached (earlier sessions of the run count too)."""
+        limit = self.settings.max_cost
+        return limit is not None and self.spent_before + self.result.cost_usd >= limit
 
     async def run(self, done: set[tuple[str, str, int]]) -> RunResult:
         """Run everything not in ``done``; records are written as they complete."""
@@ -169,7 +257,7 @@ class Runner:
         tally = self.result.tallies.setdefault(spec.spec, ModelTally())
         items = iter_items(self.tasks, self.settings.samples, done, spec.spec)
         try:
-            provider = self.providers.get(spec.spec) or build_provider(spec)
+            provider = self.providers.get(spec.spec) or build_provider(provider_spec(spec))
         except JudgeError as exc:  # e.g. a missing model: every item fails with the reason
             tally.stopped = str(exc)
             for task, sample in items:
@@ -177,59 +265,84 @@ class Runner:
             return
         if not getattr(provider, "cacheable", True):
             cache = None
-        limit = getattr(provider, "max_concurrency", None) or self.settings.concurrency
-        workers = max(1, min(self.settings.concurrency, limit))
+        limits = self.limits[spec.spec]
+        most = getattr(provider, "max_concurrency", None) or limits.concurrency
+        workers = max(1, min(limits.concurrency, most))
+        limiter = RateLimiter(limits.rpm, limits.tpm) if limits.rpm or limits.tpm else None
+        call = _Call(provider, spec, limits, limiter, cache)
         try:
-            await asyncio.gather(*(self._worker(provider, spec, items, cache, responses, errors,
-                                                tally) for _ in range(workers)))
+            await asyncio.gather(*(self._worker(call, items, responses, errors, tally)
+                                   for _ in range(workers)))
         finally:
             await provider.aclose()
 
-    async def _worker(self, provider: Provider, spec: ModelSpec,
-                      items: Iterator[tuple[Task, int]], cache: ResponseCache | None,
+    async def _worker(self, call: _Call, items: Iterator[tuple[Task, int]],
                       responses: JsonlWriter, errors: JsonlWriter, tally: ModelTally) -> None:
+        model = call.spec.spec
         for task, sample in items:  # a shared iterator: each item goes to one worker
+            if self.over_budget():  # leave the rest for --resume with a higher --max-cost
+                self.result.budget_stop = (f"--max-cost ${self.settings.max_cost:g} reached "
+                                           f"(${self.spent_before + self.result.cost_usd:.4f})")
+                return
             tally.items += 1
             if tally.stopped:
-                self._fail(errors, tally, spec.spec, task, sample,
+                self._fail(errors, tally, model, task, sample,
                            JudgeError(f"skipped: {tally.stopped}"), 0)
                 continue
             request = self._request(task, sample)
-            key = cache_key(spec, request, sample) if cache else ""
-            cached = cache.get(key) if cache else None
             try:
-                if cached is not None:
-                    response, attempts = cached, 0
-                else:
-                    response, attempts = await call_with_retries(
-                        provider, request, self.settings.attempts, self.settings.max_backoff)
-                    if cache:
-                        cache.put(key, response)
+                response, cached = await self._obtain(call, request, sample)
             except ProviderError as exc:
                 if exc.decision.stop_model and not tally.stopped:
-                    tally.stopped = f"{spec.spec} stopped after: {exc.detail}"
-                self._fail(errors, tally, spec.spec, task, sample, exc, exc.attempts)
+                    tally.stopped = f"{model} stopped after: {exc.detail}"
+                self._fail(errors, tally, model, task, sample, exc, exc.attempts)
                 continue
             except JudgeError as exc:
-                self._fail(errors, tally, spec.spec, task, sample, exc, 1)
+                self._fail(errors, tally, model, task, sample, exc, 1)
                 continue
-            record = self._record(spec, task, sample, request, response, cached is not None)
+            record = self._record(call.spec, task, sample, request, response, cached)
             responses.write(record)
             self._count(tally, record)
             for observer in self.observers:
                 out = observer(record)
                 if out is not None:
                     await out
-            self.on_progress(spec.spec)
+            self.on_progress(model)
+
+    async def _obtain(self, call: _Call, request: Request, sample: int) -> tuple[Response, bool]:
+        """The response from the cache, else from the provider (and then cached)."""
+        key = cache_key(call.spec, request, sample) if call.cache else ""
+        if call.cache is not None:
+            hit = call.cache.get(key)
+            if hit is not None:
+                return hit, True
+        tokens = 0
+        if call.limiter is not None:
+            chars = sum(len(m.content) for m in request.messages)
+            tokens = estimate_tokens(chars, request.max_tokens)
+        response, _ = await call_with_retries(
+            call.provider, request, call.limits.attempts, self.settings.max_backoff,
+            limiter=call.limiter, tokens=tokens, initial=self.settings.backoff_initial)
+        if call.cache is not None:
+            call.cache.put(key, response)
+        return response, False
+
+    def _price(self, spec: ModelSpec, model_id: str | None) -> Price | None:
+        key = (spec.spec, model_id)
+        if key not in self._prices:
+            self._prices[key] = self.prices.lookup(spec, model_id)
+        return self._prices[key]
 
     def _record(self, spec: ModelSpec, task: Task, sample: int, request: Request,
                 response: Response, cached: bool) -> ResponseRecord:
+        price = self._price(spec, response.model_id)
         return ResponseRecord(
             id=response_id(task.id, spec.spec, sample), run_id=self.store.run_id,
             task_id=task.id, sample=sample, model=spec.spec, task_kind=task.kind,
             page_ids=task.page_ids, query_id=task.query_id, combo_id=task.combo_id,
             prompt_hash=content_hash([m.model_dump() for m in request.messages], length=16),
             text=response.text, reasoning=response.reasoning, usage=response.usage,
+            cost_usd=None if price is None else price.cost(response.usage),
             latency_s=response.latency_s, finish_reason=response.finish_reason,
             model_id=response.model_id, cached=cached, raw=response.raw)
 
@@ -239,7 +352,10 @@ class Runner:
         tally.input_tokens += record.usage.input_tokens
         tally.output_tokens += record.usage.output_tokens
         tally.reasoning_tokens += record.usage.reasoning_tokens
-        tally.cost_usd += record.cost_usd or 0.0
+        if record.cost_usd is not None:
+            tally.priced = True
+            if not record.cached:  # a cache hit costs nothing in this run
+                tally.cost_usd += record.cost_usd
 
     def _fail(self, errors: JsonlWriter, tally: ModelTally, model: str, task: Task, sample: int,
               exc: JudgeError, attempts: int) -> None:
@@ -249,3 +365,14 @@ class Runner:
             status=getattr(exc, "status", None), attempts=attempts))
         tally.failed += 1
         self.on_progress(model)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """How one model's items are called: provider, limits, limiter, cache."""
+
+    provider: Provider
+    spec: ModelSpec
+    limits: ModelLimits
+    limiter: RateLimiter | None
+    cache: ResponseCache | None

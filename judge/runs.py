@@ -12,7 +12,7 @@ from judge.probeset import ProbeSet, Task, expand, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
 from judge.records import now_iso
-from judge.runner import Observer, RunResult, Runner, RunSettings
+from judge.runner import Observer, RunResult, Runner, RunSettings, provider_spec
 from judge.store import PROBESET, RunStore
 from judge.templates import Templates
 from judge.errors import ConfigError
@@ -37,8 +37,9 @@ def templates_for(probes: ProbeSet) -> Templates:
 
 
 def build_providers(models: list[str]) -> dict[str, Provider]:
-    """Build every provider up front: a missing key, extra or model fails before any work."""
-    return {m: build_provider(parse_spec(m)) for m in models}
+    """Build every provider up front: a missing key, extra or model fails before any work.
+    The runner's scheduling options (concurrency, rpm, tpm, attempts) are not the provider's."""
+    return {m: build_provider(provider_spec(parse_spec(m))) for m in models}
 
 
 def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSettings,
@@ -82,17 +83,25 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
     store.update_manifest(status="running", history=history, ended=None)
     runner = Runner(store, probes, tasks, templates, manifest["models"], settings, observers,
                     providers=providers)
+    runner.spent_before = float(manifest.get("cost_usd") or 0.0)
     done = store.done_keys()
     return runner, runner.pending_count(done), len(done)
 
 
 def finish(runner: Runner, result: RunResult, status: str) -> None:
-    """Record the outcome in the manifest and release the lock."""
+    """Record the outcome in the manifest (cost adds up over --resume sessions); unlock."""
     store = runner.store
     totals = {m: vars(t) for m, t in result.tallies.items()}
     manifest = store.read_manifest()
+    prices = {s.spec: _price_entry(runner, s.spec) for s in runner.specs}
     manifest.update(status=status, ended=now_iso(), wall_s=round(result.wall_s, 3),
-                    tallies=totals,
-                    cost_usd=round(sum(t.cost_usd for t in result.tallies.values()), 6))
+                    tallies=totals, prices={"sources": runner.prices.sources, "models": prices},
+                    cost_usd=round(runner.spent_before + result.cost_usd, 6),
+                    stop_reason=result.budget_stop)
     store.write_manifest(manifest)
     store.unlock()
+
+
+def _price_entry(runner: Runner, spec: str) -> dict[str, Any] | None:
+    price = runner.prices.lookup(spec)
+    return price.model_dump() if price else None

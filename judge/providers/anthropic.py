@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anthropic
+import httpx2
 import orjson
 from pydantic import Field
 
@@ -200,9 +201,11 @@ class AnthropicProvider:
         started = time.perf_counter()
         params, tool = self._params(request, opts)
         try:
-            raw = await self._sdk().messages.with_raw_response.create(**params,
-                                                                      timeout=opts.timeout)
-            data = orjson.loads(await raw.read())
+            # The SDK's own HTTP layer with a body we already built (see openai.py).
+            body = {**params, **params.pop("extra_body", {})}
+            raw = await self._sdk().post("/v1/messages", body=body, cast_to=httpx2.Response,
+                                         options={"timeout": opts.timeout})
+            data = orjson.loads(raw.content)
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
             raise map_sdk_error(anthropic, self.spec, exc, opts.timeout,
                                 self._secret) from None

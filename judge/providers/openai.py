@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import httpx2
 import openai
 import orjson
 
@@ -123,10 +124,13 @@ class OpenAIProvider:
         """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
         opts = self._opts(request)
         started = time.perf_counter()
+        path = "/responses" if opts.api == "responses" else "/chat/completions"
         try:
-            endpoint = self._endpoint(opts)
-            raw = await endpoint.with_raw_response.create(**self._params(request, opts, False),
-                                                          timeout=opts.timeout)
+            # The SDK's own HTTP layer (auth, base URL, transport, error classes) with a body
+            # we already built: its per-call TypedDict transform cost ~4 ms of CPU per call.
+            raw = await self._sdk().post(path, body=self._params(request, opts, False),
+                                         cast_to=httpx2.Response,
+                                         options={"timeout": opts.timeout})
             data = orjson.loads(raw.content)
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
             raise map_sdk_error(openai, self.spec, exc, opts.timeout,

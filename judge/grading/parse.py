@@ -1,16 +1,16 @@
 """Finding the verdict JSON in a judge reply: only JSON objects count, never prose.
 
 A reply may be bare JSON, JSON in a ```json fence, or JSON inside prose. Candidates are
-returned best first: the whole reply, then fenced blocks (last first), then balanced
-``{...}`` objects found by a string-aware scan (last first — judges that think aloud put
-the verdict at the end). A number in the prose ("I'd give it a 5") is never a candidate.
+returned best first: the whole reply, then fenced blocks (last first), then JSON objects
+embedded in the text (last first: judges that think aloud put the verdict at the end).
+A number in the prose ("I'd give it a 5") is never a candidate.
 ``<think>`` blocks are dropped first so a reasoning judge's drafts are not mistaken for
-its verdict. The scan is linear in the reply length unless the prose holds unclosed
-braces (each one restarts the scan after it).
+its verdict.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -38,41 +38,26 @@ def _load(text: str) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def _scan(text: str, pos: int, spans: list[str]) -> int:
-    """Collect balanced spans from ``pos``; return the start of an unclosed ``{`` or -1."""
-    depth, start, in_str, escaped = 0, -1, False, False
-    for i in range(pos, len(text)):
-        ch = text[i]
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"' and depth > 0:
-            in_str = True
-        elif ch == "{":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == "}" and depth > 0:
-            depth -= 1
-            if depth == 0:
-                spans.append(text[start:i + 1])
-    return start if depth > 0 else -1
+_DECODER = json.JSONDecoder()
 
 
-def balanced_objects(text: str) -> list[str]:
-    """Top-level ``{...}`` spans whose braces balance outside JSON strings, in order. A
-    stray unclosed ``{`` in prose does not hide a later object: the scan resumes after it."""
+def json_objects(text: str) -> list[str]:
+    """Top-level JSON objects embedded in ``text``, in order. Decoding is tried at every
+    ``{`` not inside an object already found; prose, stray braces and half-written JSON
+    fail fast and are skipped."""
     spans: list[str] = []
-    pos = 0
-    while pos < len(text):
-        unclosed = _scan(text, pos, spans)
-        if unclosed < 0:
-            break
-        pos = unclosed + 1
+    pos = text.find("{")
+    while pos >= 0:
+        try:
+            obj, end = _DECODER.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            pos = text.find("{", pos + 1)
+            continue
+        if isinstance(obj, dict):
+            spans.append(text[pos:end])
+            pos = text.find("{", end)
+        else:
+            pos = text.find("{", pos + 1)
     return spans
 
 
@@ -94,6 +79,6 @@ def candidates(reply: str) -> list[Candidate]:
 
     for block in reversed(_FENCE.findall(text)):
         add("fenced", _load(block.strip()))
-    for span in reversed(balanced_objects(text)):
+    for span in reversed(json_objects(text)):
         add("embedded", _load(span))
     return out

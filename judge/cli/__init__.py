@@ -15,7 +15,7 @@ from judge.cli.app import app
 from judge.errors import JudgeError
 
 # Command modules, imported for their side effect of registering on `app`.
-COMMAND_MODULES = ["probes", "models", "run", "traces", "spot", "analyze"]
+COMMAND_MODULES = ["probes", "models", "run", "traces", "spot", "analyze", "judging"]
 
 for _name in COMMAND_MODULES:
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
 from rich.table import Table
 
 from judge.cli.app import app
+from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
+                               watch)
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -26,7 +29,8 @@ def _progress() -> Progress:
                     console=console, refresh_per_second=4, transient=False)
 
 
-async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int) -> RunResult:
+async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int,
+                   judging: tuple[Any, Any] | None = None) -> RunResult:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     for sig in (signal.SIGTERM,):
@@ -40,7 +44,13 @@ async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int
                 runner.tasks, runner.settings.samples, done, m))) for m in
             [s.spec for s in runner.specs]}
         runner.on_progress = lambda model: progress.advance(bars[model])
-        return await runner.run(done)
+        if judging is None:
+            return await runner.run(done)
+        from judge.grading.live import run_with_judging
+
+        session, providers = judging
+        watch(session, progress)
+        return await run_with_judging(runner, done, session, providers)
 
 
 def summary_table(result: RunResult, title: str) -> Table:
@@ -77,22 +87,34 @@ def run(
     max_tokens: int = typer.Option(1024, "--max-tokens", help="Output token limit per call."),
     seed: Optional[int] = typer.Option(0, help="Base seed (sample i uses seed+i)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
+    cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
+    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
 ) -> None:
     """Run a probe set: every page × query (and combo) × samples, for every --model.
+
+    With --judge, responses are judged as they arrive (judgments.jsonl; see `judge
+    rejudge` to judge a run again and `judge agreement` for agreement statistics).
 
     Responses stream into runs/RUN_ID/responses.jsonl as they complete (failures into
     errors.jsonl). Exit code: 0 all done, 1 some tasks failed, 130 interrupted —
     `judge run --resume <id>` then finishes the run without redoing finished tasks.
     """
+    from judge.grading.live import build_judges, plan_from_manifest, session_for_runner
     from judge.runs import finish, prepare_resume, prepare_run
 
+    plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
+                     judge_temperature, use_cache=not no_cache) if judge else None
     if resume:
-        if probeset or model:
-            raise ConfigError("--resume takes the run's own probe set and models; "
-                              "give no PROBESET or --model with it")
+        if probeset or model or judge:
+            raise ConfigError("--resume takes the run's own probe set, models and judges; "
+                              "give no PROBESET, --model or --judge with it (add judges to a "
+                              "run with `judge rejudge`)")
         overrides = {"use_cache": not no_cache, "concurrency": concurrency, "attempts": attempts}
         runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
         done = runner.store.done_keys()
+        plan = plan_from_manifest(runner.store.read_manifest())
+        judge_providers = build_judges(plan) if plan else {}
         console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
                       highlight=False)
     else:
@@ -105,13 +127,16 @@ def run(
         settings = RunSettings(samples=samples or default_samples, limit=limit, seed=seed,
                                temperature=temperature, max_tokens=max_tokens,
                                concurrency=concurrency, attempts=attempts, use_cache=not no_cache)
+        judge_providers = build_judges(plan) if plan else {}
         runner, pending = prepare_run(probeset, model, settings, out, run_id)
         done = set()
         console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
                       f"{settings.samples} samples × {len(model)} model(s) = {pending} calls → "
                       f"{runner.store.path}", highlight=False)
+    session = session_for_runner(runner, plan, record=not resume) if plan else None
+    judging = (session, judge_providers) if session else None
     try:
-        result = asyncio.run(_execute(runner, done, pending))
+        result = asyncio.run(_execute(runner, done, pending, judging))
     except (KeyboardInterrupt, asyncio.CancelledError):
         finish(runner, runner.result, "interrupted")
         console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
@@ -121,6 +146,8 @@ def run(
     finish(runner, result, status)
     Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
                                           f"{result.wall_s:.1f}s"))
+    if session is not None:
+        Console().print(judging_table(session))
     if result.failed:
         console.print(f"[red]{result.failed} failed[/] (see {runner.store.path / 'errors.jsonl'});"
                       f" retry them with `judge run --resume {runner.store.run_id}`",

@@ -141,7 +141,7 @@ class RunResult:
 
 def _wait_for(max_backoff: float, initial: float = 1.0) -> Callable[[RetryCallState], float]:
     """Retry-After when the provider got one (capped), else capped exponential + jitter."""
-    backoff = wait_exponential_jitter(initial=initial, max=max_backoff, jitter=initial)
+    backoff = wait_exponential_jitter(multiplier=initial, max=max_backoff, jitter=initial)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -1,0 +1,289 @@
+"""The reflection pattern library: loaded from data (patterns.yaml), validated, compiled.
+
+Each rule has one literal anchor (``<<literal>>``). Rules are grouped by anchor and each
+group is compiled with the ``regex`` module into ONE pattern that starts with the anchor
+literal, so the engine's fast string search skips everything between occurrences:
+
+    anchor (?: (?<=(?P<L>lead1) anchor) tail1 (?P<m0>) | (?<=(?P<L>lead2) anchor) tail2 (?P<m1>) | ... )
+
+The lead (text before the anchor) is checked by a look-behind and captured as ``L`` so the
+event span can start at it; the marker group ``m<k>`` says which rule matched. A scan is
+one ``finditer`` per anchor present in the text (see judge.traces.scan). All work per
+candidate happens inside the regex engine; no rule has nested unbounded quantifiers, so
+each candidate costs bounded time and a scan is linear in the text length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import regex
+import yaml
+
+from judge.errors import InputError
+
+Kind = Literal["self_check", "correction"]
+KINDS: tuple[str, ...] = ("self_check", "correction")
+LANGS: tuple[str, ...] = ("en", "zh")
+FLAGS = regex.VERBOSE | regex.V0
+
+_NAME = regex.compile(r"^[a-z][a-z0-9_]{0,60}$")
+_REF = regex.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+_ANCHOR = regex.compile(r"<<([^<>]*)>>")
+_ESCAPES = regex.compile(r"\\[A-Za-z]")
+_UPPER = regex.compile(r"[A-Z]")
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One anchored rule: ``lead`` + ``anchor`` + ``tail`` (lead/tail are regex source)."""
+
+    pattern: str
+    anchor: str
+    lead: str
+    tail: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One named pattern: category, language, its rules and examples."""
+
+    name: str
+    category: Kind
+    lang: str
+    rules: tuple[Rule, ...]
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    """All rules sharing one anchor, compiled into one pattern."""
+
+    anchor: str
+    rx: regex.Pattern[str]
+    lead_group: int  # index of the `L` group, 0 when no rule has a lead
+    markers: tuple[tuple[int, int], ...]  # (group index, pattern index)
+    cjk: bool  # the anchor contains CJK: skipped on text without CJK
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """Compiled anchor groups for a set of patterns."""
+
+    groups: tuple[Group, ...]
+    patterns: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True)
+class Library:
+    """A validated pattern library."""
+
+    version: int
+    digest: str
+    patterns: tuple[Pattern, ...]
+    hard_negatives: tuple[str, ...] = ()
+    _by_name: dict[str, Pattern] = field(default_factory=dict, repr=False, compare=False)
+    _scanners: dict[Any, Scanner] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ident(self) -> str:
+        """Version and content hash, stored with every trace result."""
+        return f"{self.version}+{self.digest}"
+
+    def get(self, name: str) -> Pattern:
+        return self._by_name[name]
+
+    def scanner(self, langs: tuple[str, ...] | None = None,
+                names: tuple[str, ...] | None = None) -> Scanner:
+        """Compiled groups for the patterns of ``langs`` (all when None), or only ``names``."""
+        key = (tuple(sorted(langs)) if langs else None, names)
+        found = self._scanners.get(key)
+        if found is None:
+            found = self._scanners[key] = _build_scanner(self, *key)
+        return found
+
+    def anchors(self) -> list[str]:
+        return sorted({r.anchor for p in self.patterns for r in p.rules})
+
+
+def _is_cjk(s: str) -> bool:
+    return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in s)
+
+
+def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
+                   names: tuple[str, ...] | None) -> Scanner:
+    chosen = [(i, p) for i, p in enumerate(lib.patterns)
+              if (langs is None or p.lang in langs) and (names is None or p.name in names)]
+    if not chosen:
+        raise InputError(f"no trace patterns for language(s) {', '.join(langs or ())}")
+    by_anchor: dict[str, list[tuple[int, Rule]]] = {}
+    for idx, (_, p) in enumerate(chosen):
+        for rule in p.rules:
+            by_anchor.setdefault(rule.anchor, []).append((idx, rule))
+    groups = tuple(_compile_group(a, rules) for a, rules in sorted(by_anchor.items()))
+    return Scanner(groups, tuple(p for _, p in chosen))
+
+
+_STOP = set("()[]{}?*+|.^$#")
+_QUANT = set("?*+{")
+
+
+def literal_prefix(src: str) -> tuple[str, str]:
+    """Split VERBOSE regex source into its leading fixed literal and the rest."""
+    out, i, n = [], 0, len(src)
+    while i < n:
+        c = src[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "\\":
+            if i + 1 >= n or src[i + 1].isalnum():
+                break
+            lit, j = src[i + 1], i + 2
+        elif c in _STOP:
+            break
+        else:
+            lit, j = c, i + 1
+        k = j
+        while k < n and src[k].isspace():
+            k += 1
+        if k < n and src[k] in _QUANT:
+            break
+        out.append(lit)
+        i = j
+    return "".join(out), src[i:]
+
+
+def _branch(k: int, rule: Rule, esc: str) -> str:
+    """One rule as a branch of its anchor group.
+
+    The literal start of the tail comes first (a cheap character test), then the rest of
+    the tail is consumed and captured, and only then the lead is checked by a look-behind
+    that re-matches anchor + tail (backreference). Look-arounds cost ~100 ns each in
+    `regex`, so testing the usually-failing tail before the lead halves the cost.
+    """
+    lit, rest = literal_prefix(rule.tail)
+    head = regex.escape(lit)
+    if not rule.lead.strip():
+        return f"{head}(?:{rest}\n)(?P<m{k}>)"
+    return (f"{head}(?P<t{k}>{rest}\n)"
+            f"(?<=(?P<L>{rule.lead}\n){esc}{head}(?P=t{k}))(?P<m{k}>)")
+
+
+def _compile_group(anchor: str, rules: list[tuple[int, Rule]]) -> Group:
+    esc = regex.escape(anchor)
+    src = esc + "(?:" + "|".join(_branch(k, r, esc) for k, (_, r) in enumerate(rules)) + ")"
+    rx = regex.compile(src, FLAGS)
+    markers = tuple((rx.groupindex[f"m{k}"], idx) for k, (idx, _) in enumerate(rules))
+    return Group(anchor, rx, rx.groupindex.get("L", 0), markers, _is_cjk(anchor))
+
+
+def _expand(src: str, defs: dict[str, str], where: str, depth: int = 0) -> str:
+    if depth > _MAX_DEPTH:
+        raise InputError("definitions nest too deeply (a cycle?)", item=where)
+
+    def sub(m: regex.Match[str]) -> str:
+        name = m.group(1)
+        if name not in defs:
+            raise InputError(f"unknown definition {{{{{name}}}}}", item=where)
+        return "(?:" + _expand(defs[name], defs, f"{where} > {name}", depth + 1) + "\n)"
+
+    return _REF.sub(sub, src)
+
+
+def _rules(raw: Any, name: str, defs: dict[str, str], path: str) -> tuple[Rule, ...]:
+    where = f"pattern '{name}'"
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+        raise InputError("rules must be a non-empty list of strings", path=path, item=where)
+    out: list[Rule] = []
+    for i, src in enumerate(raw):
+        item = f"{where} rule {i + 1}"
+        marks = _ANCHOR.findall(src)
+        if len(marks) != 1 or not marks[0].strip():
+            raise InputError("a rule needs exactly one non-empty <<anchor>>", path=path, item=item)
+        lead_src, tail_src = _ANCHOR.split(src, maxsplit=1)[0], _ANCHOR.split(src, maxsplit=1)[2]
+        for part in (lead_src, tail_src):
+            if _UPPER.search(_ESCAPES.sub("", _REF.sub("", part))):
+                raise InputError("rules are matched against lowercased text: write them in lower case",
+                                 path=path, item=item)
+        lead, tail = _expand(lead_src, defs, item), _expand(tail_src, defs, item)
+        for anchor in marks[0].split("|"):
+            if not anchor or anchor != anchor.lower():
+                raise InputError(f"anchor {anchor!r} must be non-empty lower case", path=path, item=item)
+            rule = Rule(name, anchor, lead, tail)
+            try:
+                rx = regex.compile(_branch(0, rule, regex.escape(anchor)), FLAGS)
+            except regex.error as exc:
+                raise InputError(f"regex does not compile: {exc}", path=path, item=item) from exc
+            if rx.groups > 3:
+                raise InputError("use (?:...) groups only; capture groups are reserved",
+                                 path=path, item=item)
+            out.append(rule)
+    return tuple(out)
+
+
+def _examples(raw: Any, key: str, where: str, path: str) -> tuple[str, ...]:
+    vals = (raw or {}).get(key, []) or []
+    if not isinstance(vals, list) or not all(isinstance(v, str) for v in vals):
+        raise InputError(f"examples.{key} must be a list of strings", path=path, item=where)
+    return tuple(vals)
+
+
+def _pattern(raw: Any, defs: dict[str, str], path: str, index: int) -> Pattern:
+    where = f"patterns[{index}]"
+    if not isinstance(raw, dict):
+        raise InputError("each pattern must be a mapping", path=path, item=where)
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InputError("name must be lower_snake_case", path=path, item=where)
+    where = f"pattern '{name}'"
+    if raw.get("category") not in KINDS:
+        raise InputError(f"category must be one of {'|'.join(KINDS)}", path=path, item=where)
+    if raw.get("lang") not in LANGS:
+        raise InputError(f"lang must be one of {'|'.join(LANGS)}", path=path, item=where)
+    rules = _rules(raw.get("rules"), name, defs, path)
+    ex = raw.get("examples")
+    pos, neg = _examples(ex, "positive", where, path), _examples(ex, "negative", where, path)
+    if not pos:
+        raise InputError("needs at least one positive example", path=path, item=where)
+    return Pattern(name, raw["category"], raw["lang"], rules, pos, neg)
+
+
+def parse_library(text: str, path: str = "patterns.yaml") -> Library:
+    """Validate and build a Library from YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", path=path) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("patterns"), list):
+        raise InputError("expected a mapping with a 'patterns' list", path=path)
+    defs = {str(k): str(v) for k, v in (data.get("defs") or {}).items()}
+    patterns = tuple(_pattern(raw, defs, path, i) for i, raw in enumerate(data["patterns"]))
+    names = [p.name for p in patterns]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"duplicate pattern names: {', '.join(dupes)}", path=path)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    hard = tuple(str(x) for x in data.get("hard_negatives") or ())
+    return Library(int(data.get("version", 1)), digest, patterns, hard,
+                   {p.name: p for p in patterns})
+
+
+@lru_cache(maxsize=4)
+def load_library(path: str | None = None) -> Library:
+    """The bundled library (judge/traces/patterns.yaml) or one at ``path``."""
+    if path is None:
+        text = resources.files("judge.traces").joinpath("patterns.yaml").read_text("utf-8")
+        return parse_library(text, "judge/traces/patterns.yaml")
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read pattern library: {exc.strerror}", path=path) from exc
+    return parse_library(text, path)

@@ -1,0 +1,101 @@
+"""Scanning: text preparation, one pass per anchor, overlap resolution.
+
+``scan(text)`` returns raw hits ``(start, end, pattern_index)`` with character offsets
+into ``text``. The text is lowercased once (length-preserving) and curly apostrophes are
+folded to ``'``; each anchor present in the text gets one ``finditer`` pass of its group.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from judge.traces.library import Library, Scanner
+
+_CJK = regex.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+_JOIN_GAP = regex.compile(r"[\s,.;:!?…—–\-，。；：！？、]{0,3}")
+
+Hit = tuple[int, int, int]  # start, end, pattern index (into Scanner.patterns)
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (e.g. from JSON "\\ud800") by U+FFFD; offsets unchanged."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def fold(text: str) -> str:
+    """Lowercase with the same length as ``text``; ’ and ‘ become '."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters (e.g. 'İ') lowercase to two
+        low = "".join(lc if len(lc := c.lower()) == 1 else c for c in text)
+    if not text.isascii() and ("’" in low or "‘" in low):
+        low = low.replace("’", "'").replace("‘", "'")
+    return low
+
+
+def has_cjk(low: str, pos: int = 0, endpos: int | None = None) -> bool:
+    if low.isascii():
+        return False
+    return _CJK.search(low, pos, len(low) if endpos is None else endpos) is not None
+
+
+def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
+    """All rule matches in ``low[pos:endpos]`` (lookbehinds may see text before ``pos``)."""
+    end = len(low) if endpos is None else endpos
+    cjk = has_cjk(low, pos, end)
+    hits: list[Hit] = []
+    append = hits.append
+    for g in scanner.groups:
+        if g.cjk and not cjk:
+            continue
+        if low.find(g.anchor, pos, end) < 0:
+            continue
+        li, markers = g.lead_group, g.markers
+        for m in g.rx.finditer(low, pos, end):
+            regs = m.regs
+            for mi, pidx in markers:
+                if regs[mi][0] >= 0:
+                    break
+            start = regs[0][0]
+            if li and regs[li][0] >= 0:
+                start = max(pos, regs[li][0])
+            append((start, regs[0][1], pidx))
+    return hits
+
+
+def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
+    """Sort hits; merge overlapping or adjacent hits of one kind; when hits of different
+    kinds overlap, the longer one wins, then the earlier pattern in the library."""
+    if not hits:
+        return hits
+    hits.sort(key=lambda h: (h[0], -h[1], h[2]))
+    out: list[list[int]] = []
+    for s, e, p in hits:
+        if out:
+            last = out[-1]
+            if kinds[p] == kinds[last[2]]:
+                if s <= last[1] or (s - last[1] <= 3 and _JOIN_GAP.fullmatch(low, last[1], s)):
+                    if e > last[1]:
+                        last[1] = e
+                    continue
+            elif s < last[1]:
+                # overlap between kinds: the longer hit wins, then the earlier pattern
+                if (e - s, -p) > (last[1] - last[0], -last[2]):
+                    out[-1] = [s, e, p]
+                continue
+        out.append([s, e, p])
+    return [(s, e, p) for s, e, p in out]
+
+
+def scan(lib: Library, text: str, langs: tuple[str, ...] | None = None) -> list[Hit]:
+    """Resolved hits over the whole ``text`` (already cleaned)."""
+    scanner = lib.scanner(langs)
+    low = fold(text)
+    kinds = [p.category for p in scanner.patterns]
+    return resolve(raw_hits(scanner, low), kinds, low)

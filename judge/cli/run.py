@@ -62,7 +62,10 @@ def summary_table(result: RunResult, title: str) -> Table:
         table.add_row(model, str(t.items), f"[green]{t.ok}[/]",
                       f"[red]{t.failed}[/]" if t.failed else "0", str(t.cached),
                       f"{t.input_tokens:,}", f"{t.output_tokens:,}",
-                      f"{t.cost_usd:.4f}" if t.cost_usd else "–")
+                      f"{t.cost_usd:.4f}" if t.priced else "n/a")
+    if any(t.priced for t in result.tallies.values()):
+        table.caption = (f"spent this session: ${result.cost_usd:.4f} (cache hits are free; "
+                         "n/a: no price for the model, see --prices)")
     return table
 
 
@@ -87,6 +90,15 @@ def run(
     max_tokens: int = typer.Option(1024, "--max-tokens", help="Output token limit per call."),
     seed: Optional[int] = typer.Option(0, help="Base seed (sample i uses seed+i)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    rpm: Optional[float] = typer.Option(None, "--rpm", min=0.001, help=(
+        "Requests per minute per model (a spec's ?rpm=N wins; ?concurrency=N likewise).")),
+    tpm: Optional[float] = typer.Option(None, "--tpm", min=1, help=(
+        "Tokens per minute per model: prompt estimate + --max-tokens, settled with real usage.")),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0, help=(
+        "USD: stop scheduling new calls once the run has spent this (calls in flight finish; "
+        "--resume with a higher --max-cost continues).")),
+    prices: Optional[Path] = typer.Option(None, "--prices", help=(
+        "Price file (USD per 1M tokens) over the bundled table; or set JUDGE_PRICES.")),
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
@@ -110,7 +122,10 @@ def run(
             raise ConfigError("--resume takes the run's own probe set, models and judges; "
                               "give no PROBESET, --model or --judge with it (add judges to a "
                               "run with `judge rejudge`)")
-        overrides = {"use_cache": not no_cache, "concurrency": concurrency, "attempts": attempts}
+        overrides = {"use_cache": not no_cache, "concurrency": concurrency, "attempts": attempts,
+                     **{k: v for k, v in (("rpm", rpm), ("tpm", tpm), ("max_cost", max_cost),
+                                          ("prices", str(prices) if prices else None))
+                        if v is not None}}
         runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
         done = runner.store.done_keys()
         plan = plan_from_manifest(runner.store.read_manifest())
@@ -126,7 +141,9 @@ def run(
         default_samples = load_probeset(probeset).samples
         settings = RunSettings(samples=samples or default_samples, limit=limit, seed=seed,
                                temperature=temperature, max_tokens=max_tokens,
-                               concurrency=concurrency, attempts=attempts, use_cache=not no_cache)
+                               concurrency=concurrency, attempts=attempts, use_cache=not no_cache,
+                               rpm=rpm, tpm=tpm, max_cost=max_cost,
+                               prices=str(prices) if prices else None)
         judge_providers = build_judges(plan) if plan else {}
         runner, pending = prepare_run(probeset, model, settings, out, run_id)
         done = set()
@@ -142,14 +159,19 @@ def run(
         console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
                       f"{runner.store.run_id}`", highlight=False)
         raise typer.Exit(130) from None
-    status = "complete" if result.failed == 0 else "incomplete"
+    status = "complete" if result.failed == 0 and not result.budget_stop else "incomplete"
     finish(runner, result, status)
     Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
                                           f"{result.wall_s:.1f}s"))
     if session is not None:
         Console().print(judging_table(session))
+    if result.budget_stop:
+        console.print(f"[yellow]stopped scheduling:[/] {result.budget_stop}; continue with "
+                      f"`judge run --resume {runner.store.run_id} --max-cost USD`",
+                      highlight=False)
     if result.failed:
         console.print(f"[red]{result.failed} failed[/] (see {runner.store.path / 'errors.jsonl'});"
                       f" retry them with `judge run --resume {runner.store.run_id}`",
                       highlight=False)
+    if result.failed or result.budget_stop:
         raise typer.Exit(1)

@@ -1,4 +1,4 @@
-"""Self-check / correction events of a text, from the trace pattern library (judge.traces).
+"""Self-check / correction events of a text, from the trace scanner (judge.traces).
 
 ``scan`` reads a whole text once (for the record of a finished sample). While a text
 streams, ``LiveScanner`` re-reads only its last ``WINDOW`` characters on each call:
@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from judge.traces.library import load_library
+from judge.traces.scan import clean_text, fold, raw_hits, resolve
 
 WINDOW = 600  # characters re-read per live call; far longer than any one match
+MERGE_GAP = 4  # hits of one kind this close together are merged by the parser
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,19 @@ def warm_up() -> None:
 
 
 def scan(text: str, start: int = 0) -> list[Event]:
-    """Events of ``text`` that start at or after ``start`` (look-behinds see before it)."""
+    """Events of ``text`` that start at or after ``start`` (look-behinds see before it).
+
+    Hits are resolved as the trace parser resolves them: overlapping or adjacent hits of
+    one kind merge, and between kinds the longer hit wins.
+    """
     if not text.strip():
         return []
-    library = load_library()
-    out = []
-    for m in library.scanner().finditer(text, pos=start):
-        name = m.lastgroup or ""
-        out.append(Event(library.get(name).category, m.start(), m.end(), m.group(0), name))
-    return out
+    scanner = load_library().scanner()
+    text = clean_text(text)
+    low = fold(text)
+    kinds = [p.category for p in scanner.patterns]
+    hits = resolve(raw_hits(scanner, low, start), kinds, low)
+    return [Event(kinds[p], s, e, text[s:e], scanner.patterns[p].name) for s, e, p in hits]
 
 
 class LiveScanner:
@@ -56,8 +62,10 @@ class LiveScanner:
         if not text.startswith(self._text[: max(0, len(self._text) - WINDOW)]):
             self.events, self._text = [], ""  # the text was replaced, not extended
         start = max(0, len(self._text) - WINDOW)
+        # an event reaching near the window may still merge with a new hit: re-read it too
+        near = [e.start for e in self.events if e.end >= start - MERGE_GAP]
+        start = min([start, *near])
         kept = [e for e in self.events if e.start < start]
-        floor = max([start, *(e.end for e in kept)])
-        self.events = kept + [e for e in scan(text, start) if e.start >= floor]
+        self.events = kept + scan(text, start)
         self._text = text
         return self.events

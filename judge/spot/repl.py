@@ -16,7 +16,7 @@ from judge.cache import cache_dir
 from judge.spot.commands import COMMANDS, Context, dispatch
 from judge.spot.judging import JudgeBench
 from judge.spot.session import SpotSession
-from judge.spot.ui import Ui
+from judge.spot.ui import Ui, ctrl_c_cancels_jobs
 
 
 def _history() -> History:
@@ -53,16 +53,22 @@ async def repl(session: SpotSession, ui: Ui) -> None:
     prompt: PromptSession[str] = PromptSession(history=_history(), enable_history_search=True)
     ui.show(banner(session))
     try:
-        while True:
-            try:
-                line = await prompt.prompt_async(prompt_text(session))
-            except KeyboardInterrupt:
-                continue
-            except EOFError:
-                break
-            if await dispatch(ctx, line):
-                break
+        with ctrl_c_cancels_jobs():
+            await _loop(ctx, prompt)
     finally:
         await ctx.bench.aclose()
         await session.aclose()
     ui.note("bye")
+
+
+async def _loop(ctx: Context, prompt: PromptSession[str]) -> None:
+    """Prompt, dispatch, repeat; returns on Ctrl-D or :quit."""
+    while True:
+        try:
+            line = await prompt.prompt_async(prompt_text(ctx.session))
+        except KeyboardInterrupt:  # Ctrl-C at the prompt: a fresh line
+            continue
+        except EOFError:  # Ctrl-D
+            return
+        if await dispatch(ctx, line):
+            return

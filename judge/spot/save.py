@@ -85,32 +85,42 @@ def _create(session: SpotSession, path: Path, samples: list[Sample]) -> RunStore
     return store
 
 
+SINGULAR = {"pages": "page", "queries": "query", "combos": "combo"}
+
+
+def _missing(run: ProbeSet, workspace: ProbeSet, section: str, needed: set[str | None],
+             where: Path) -> list[Any]:
+    """Items of ``section`` the samples need and the run lacks; a clash is an error."""
+    have = {x.id: x for x in getattr(run, section)}
+    extra = []
+    for item in getattr(workspace, section):
+        if item.id not in needed:
+            continue
+        if item.id not in have:
+            extra.append(item)
+        elif have[item.id] != item:
+            raise StoreError(f"{where}: {SINGULAR[section]} {item.id!r} differs from the one "
+                             "in this session; save to another directory")
+    return extra
+
+
 def _merge_probeset(store: RunStore, workspace: ProbeSet, samples: list[Sample]) -> list[str]:
     """Add the pages / queries / combos the samples need to the run's probeset.json."""
-    if not (store.path / PROBESET).exists():
+    where = store.path / PROBESET
+    if not where.exists():
         raise StoreError(f"{store.path} has no {PROBESET}; cannot add spot samples to it")
     run = ProbeSet.model_validate(store.read_json(PROBESET))
-    needed_pages = {pid for s in samples for pid in s.task.page_ids}
-    needed_queries = {s.task.query_id for s in samples if s.task.kind == "single"}
-    needed_combos = {s.task.combo_id for s in samples if s.task.kind == "combo"}
-    added: list[str] = []
-    sections = {"pages": needed_pages, "queries": needed_queries, "combos": needed_combos}
+    needed: dict[str, set[str | None]] = {
+        "pages": {pid for s in samples for pid in s.task.page_ids},
+        "queries": {s.task.query_id for s in samples if s.task.kind == "single"},
+        "combos": {s.task.combo_id for s in samples if s.task.kind == "combo"}}
     update: dict[str, list[Any]] = {}
-    for section, needed in sections.items():
-        have = {x.id: x for x in getattr(run, section)}
-        extra = []
-        for item in getattr(workspace, section):
-            if item.id not in needed:
-                continue
-            if item.id in have:
-                if have[item.id] != item:
-                    raise StoreError(f"{store.path / PROBESET}: {section[:-1]} {item.id!r} "
-                                     "differs from the one in this session; save elsewhere")
-                continue
-            extra.append(item)
-            added.append(f"{section[:-1] if section != 'queries' else 'query'} {item.id}")
+    added: list[str] = []
+    for section, ids in needed.items():
+        extra = _missing(run, workspace, section, ids, where)
         if extra:
             update[section] = [*getattr(run, section), *extra]
+            added += [f"{SINGULAR[section]} {x.id}" for x in extra]
     if update:
         store.write_json(PROBESET, run.model_copy(update=update).model_dump(mode="json"))
     return added

@@ -1,9 +1,10 @@
 """One streamed generation on screen: a dim "thinking" section, then the answer.
 
 Reasoning and answer deltas are appended to their buffers and shown through
-``LiveText``; the trace patterns re-read the tail of the traced text (the reasoning, or the answer when
-the model has no reasoning channel) as it grows — at most every ``SCAN_EVERY`` seconds,
-and always at the end of a section — and their events become highlighted spans at once.
+``LiveText``; the trace patterns re-read the tail of the traced text (the reasoning, or
+the answer when the model has no reasoning channel) as it grows — at most every
+``SCAN_EVERY`` seconds, and always at the end of a section — and their events become
+highlighted spans at once.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -62,7 +63,7 @@ def resample_table(samples: list[Sample], title: str) -> RenderableType:
     return Group(table, *lines)
 
 
-def _marked(words: list[str], opcodes: list[tuple[str, int, int, int, int]], side: int,
+def _marked(words: list[str], opcodes: Sequence[tuple[str, int, int, int, int]], side: int,
             style: str) -> Text:
     out = Text()
     for tag, i1, i2, j1, j2 in opcodes:

@@ -1,10 +1,10 @@
 """Terminal plumbing of the REPL: output handles, colour, Ctrl-C as "cancel this job".
 
 While a job runs (a generation, a resample, a judgment) the prompt is not active, the
-terminal is in its normal mode, and Ctrl-C sends SIGINT. ``run_job`` routes that signal
-to the job's task — the job is cancelled, the session goes on — and turns off echo and
-line buffering meanwhile, so keys typed during a stream neither scribble over the output
-nor get lost (they show up at the next prompt).
+terminal is in its normal mode, and Ctrl-C sends SIGINT. ``ctrl_c_cancels_jobs`` routes
+that signal to the job's task — the job is cancelled, the session goes on — and
+``run_job`` turns off echo and line buffering meanwhile, so keys typed during a stream
+neither scribble over the output nor get lost (they show up at the next prompt).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import termios
+import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
@@ -82,25 +83,44 @@ def quiet_input() -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSANOW, old)
 
 
+_JOBS: list[asyncio.Task[Any]] = []  # the running job(s) that Ctrl-C cancels
+
+
+@contextlib.contextmanager
+def ctrl_c_cancels_jobs() -> Iterator[None]:
+    """For a whole session: SIGINT cancels the running job and is ignored between jobs.
+
+    A Python-level handler: prompt-toolkit saves and restores it around every prompt
+    (at the prompt, Ctrl-C is a key that clears the line).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        for task in list(_JOBS):
+            loop.call_soon_threadsafe(task.cancel)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 async def run_job(coro: Coroutine[Any, Any, T]) -> tuple[T | None, bool]:
-    """Run ``coro`` as a task that Ctrl-C cancels; returns (result, cancelled).
+    """Run ``coro`` as the job Ctrl-C cancels; returns (result, cancelled).
 
     Exceptions of the job propagate to the caller.
     """
-    loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(coro)
-    installed = False
-    try:
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
-        installed = True
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
-        pass
+    _JOBS.append(task)
     try:
         with quiet_input():
             await asyncio.wait({task})
     finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
+        _JOBS.remove(task)
     if task.cancelled():
         return None, True
     return task.result(), False

@@ -48,7 +48,8 @@ def test_typed_queries_and_page_files_get_the_ids_a_run_would_give(
     grown2, on_page = inputs.with_page(grown, new, str(page_file))
     assert on_page.page_ids == ["my-page"] and on_page.query_text == "Is the bridge open?"
     assert grown2.page("my-page").title == "Ferry timetable"
-    grown3, combo = inputs.with_query(probes, inputs.resolve_task(probes, "both"), "Which is older?")
+    both = inputs.resolve_task(probes, "both")
+    grown3, combo = inputs.with_query(probes, both, "Which is older?")
     assert combo.kind == "combo" and combo.page_ids == ["news-a", "paper-b"]
     assert combo in expand(grown3)
 

@@ -27,7 +27,7 @@ def test_stream_shows_thinking_then_answer_with_spans_highlighted_while_streamin
     assert "repairs take 14 months and cost $38 million." in text
     # the spans are styled on screen, and already before the answer started streaming
     answer_at = out.index("── answer")
-    assert out.index(SELF_CHECK_SGR + "let me re-check") < answer_at
+    assert out.index(SELF_CHECK_SGR + "Wait, let me re-check") < answer_at
     assert out.index(CORRECTION_SGR + "that's") < answer_at  # (may wrap before 'wrong')
     assert out.index(CORRECTION_SGR + "I need to adjust") < answer_at
     assert "reflection in the reasoning:" in text and "self-check ×" in text

@@ -1,7 +1,9 @@
 """Reading a run directory for analysis: manifest, probe set, responses, judgments, traces.
 
 Missing files are tolerated (a run may not be judged or traced yet): the corresponding
-lists are empty and every analysis section says so instead of failing.
+lists are empty and every analysis section says so instead of failing. When judgments.jsonl
+holds several records with one judgment id (re-judged after a template change), the last
+one counts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from typing import Any
 from judge.errors import StoreError
 from judge.probeset import ProbeSet
 from judge.store import JUDGMENTS, PROBESET, RESPONSES, TRACES, RunStore
+
+
+def latest_judgments(judgments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last record of each judgment id (a rejudge with a changed template appends a
+    new record under the same id; the newest one counts)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for j in judgments:
+        latest.pop(str(j.get("id")), None)  # keep file order of the newest records
+        latest[str(j.get("id"))] = j
+    return list(latest.values())
 
 
 @dataclass
@@ -31,6 +43,7 @@ class RunData:
     trace_by_response: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.judgments = latest_judgments(self.judgments)
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for j in self.judgments:
             grouped[str(j.get("response_id"))].append(j)

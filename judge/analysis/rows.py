@@ -132,19 +132,36 @@ def _mean(xs: list[float]) -> float | None:
 
 def _core_ids(probes: ProbeSet | None, row: ResponseRow) -> list[str]:
     """Core key-point ids as the judge names them (``page/kp`` inside a combo)."""
-    if probes is None:
-        return []
-    try:
-        pages = [probes.page(pid) for pid in row.page_ids]
-    except StopIteration:
-        return []
+    pages = _pages(probes, row.page_ids)
     if row.kind == "combo":
         return [f"{p.id}/{k.id}" for p in pages for k in p.key_points if k.role == "core"]
     return [k.id for k in pages[0].key_points if k.role == "core"] if pages else []
 
 
+def _apply_coverage(row: ResponseRow, oks: list[dict[str, Any]], core: list[str]) -> None:
+    row.all_core = _majority([f for j in oks if (f := V.all_core(j, core)) is not None])
+    row.core_hit = _mean([h for j in oks if (h := V.core_hit_rate(j, core)) is not None])
+
+
+def _apply_strategy(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
+    labels = Counter(lab for j in oks if (lab := V.strategy_label(j)))
+    if labels:
+        row.label, top = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        row.label_agreement = top / sum(labels.values())
+        row.spread["strategy"] = 1 - row.label_agreement
+    row.expected_label = next((e for j in oks if (e := V.expected_strategy(j))), None)
+    row.strategy_match = _majority([m for j in oks if (m := V.strategy_match(j)) is not None])
+
+
+def _apply_reflection(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
+    flags = [j["passed"] if isinstance(j.get("passed"), bool) else float(j["score"]) >= 0.5
+             for j in oks if isinstance(j.get("passed"), bool) or j.get("score") is not None]
+    row.follow_through = _majority(flags)
+
+
 def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
                core: list[str]) -> None:
+    """Pool the ok judgments of one rubric against the response's own query."""
     scores = [float(j["score"]) for j in oks if j.get("score") is not None]
     if scores:
         row.scores[rubric] = sum(scores) / len(scores)
@@ -153,21 +170,11 @@ def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
     row.judge_values[rubric] = [_shown(j) for j in oks]
     row.rationale[rubric] = next((j.get("rationale") or "" for j in oks if j.get("rationale")), "")
     if rubric == "coverage":
-        row.all_core = _majority([f for j in oks if (f := V.all_core(j, core)) is not None])
-        row.core_hit = _mean([h for j in oks if (h := V.core_hit_rate(j, core)) is not None])
+        _apply_coverage(row, oks, core)
     elif rubric == "strategy":
-        labels = Counter(lab for j in oks if (lab := V.strategy_label(j)))
-        if labels:
-            row.label, top = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            row.label_agreement = top / sum(labels.values())
-            row.spread[rubric] = 1 - row.label_agreement
-        row.expected_label = next((e for j in oks if (e := V.expected_strategy(j))), None)
-        row.strategy_match = _majority([m for j in oks if (m := V.strategy_match(j)) is not None])
+        _apply_strategy(row, oks)
     elif rubric == "reflection":
-        flags = [bool(j["passed"]) if isinstance(j.get("passed"), bool) else
-                 float(j["score"]) >= 0.5 for j in oks
-                 if isinstance(j.get("passed"), bool) or j.get("score") is not None]
-        row.follow_through = _majority(flags)
+        _apply_reflection(row, oks)
 
 
 def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: list[str]) -> None:

@@ -91,3 +91,12 @@ def test_verdict_shapes() -> None:
     assert all_core({"verdict": {"points": [{"id": "kp1", "status": "partial"}]}}, ["kp1"]) is False
     assert all_core({"verdict": {}, "passed": True}, ["kp1"]) is True
     assert strategy_match({"label": "event", "verdict": {"expected_label": "event"}}) is True
+
+
+def test_latest_judgment_of_an_id_counts() -> None:
+    from judge.analysis.load import latest_judgments
+
+    old = {"id": "j1", "score": 2.0}
+    other = {"id": "j2", "score": 3.0}
+    new = {"id": "j1", "score": 5.0}
+    assert latest_judgments([old, other, new]) == [other, new]

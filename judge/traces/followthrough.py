@@ -1,0 +1,188 @@
+"""Follow-through: does the final answer reflect a correction? (cheap, lexical)
+
+From the correction's sentence (and the next one) we extract what the correction names:
+"not X but Y", "should be Y, not X", "应该是 Y 而不是 X", "不是 X 而是 Y", "change X to Y",
+"should be Y", "include Y"; failing those, numbers stated after the correction. For a
+summary-agent episode the self-check sentence adds what the summary was missing
+("my summary did not mention the sample size"). Then: expected content present and
+rejected content absent in the answer → True; expected absent or rejected still present
+→ False; nothing extractable or no separate answer → None. The evidence is stored so the
+judge's reflection rubric can confirm it.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from judge.traces.models import FollowThrough
+
+_SENT_END = regex.compile(r"[.!?。！？；;](?=\s|$|[\"”'’)\]])|[。！？；]|\n")
+_MAX_CTX = 320
+
+_TERM_OLD = r"(?P<old>\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”|[^\s,;!?。，]{1,30}(?:\s+(?!but\b)[^\s,;!?。，]{1,30}){0,3}?)"
+_CHUNK = r"[^\s,;!?。，.:…]{1,30}(?:[.:/,][^\s,;!?。，.:…]{1,30})*"
+_TERM_NEW = (rf"(?P<new>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
+             rf"(?:\s+(?!and\b|but\b|so\b|which\b|because\b|since\b|not\b|instead\b|rather\b|too\b){_CHUNK}){{0,3}})")
+_ZTERM = r"[^，。！？；,;!?\s]{1,16}"
+
+_PAIRS = [
+    ("not_x_but_y", regex.compile(rf"\bnot\s+{_TERM_OLD}\s*,?\s+but\s+(?:rather\s+|instead\s+)?{_TERM_NEW}", regex.I)),
+    ("should_be_not", regex.compile(
+        rf"\b(?:should|must|would|ought\s+to)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say|equal)\s+"
+        rf"{_TERM_NEW}\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+{_TERM_OLD}(?=[\s,.;!?]|$)", regex.I)),
+    ("changed_to", regex.compile(rf"\b(?:from|change[sd]?|changing)\s+{_TERM_OLD}\s+to\s+{_TERM_NEW}", regex.I)),
+    ("arrow", regex.compile(r"(?P<old>[-+]?[$€£¥]?\d[\d,.:]*%?)\s*(?:→|->|=>)\s*(?P<new>[-+]?[$€£¥]?\d[\d,.:]*%?)")),
+    ("y_not_x", regex.compile(rf"{_TERM_NEW}\s*,\s*not\s+{_TERM_OLD}(?=[\s,.;!?]|$)", regex.I)),
+    ("zh_not_but", regex.compile(rf"不是\s*(?P<old>{_ZTERM})[，,]?\s*而是\s*(?P<new>{_ZTERM})")),
+    ("zh_should_not", regex.compile(rf"应该是\s*(?P<new>{_ZTERM})[，,]?\s*(?:而不是|而非|不是)\s*(?P<old>{_ZTERM})")),
+    ("zh_change", regex.compile(rf"(?:把)?(?P<old>{_ZTERM})(?:改为|改成|更正为|修正为)(?P<new>{_ZTERM})")),
+]
+_NEW_ONLY = [
+    ("should_be", regex.compile(rf"\b(?:should|must)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say)\s+{_TERM_NEW}", regex.I)),
+    ("it_is", regex.compile(
+        rf"\b(?:it's|it\s+is|the\s+(?:correct\s+|right\s+)?(?:answer|total|result|value|number|count|date|time|figure)\s+(?:is|should\s+be))"
+        rf"\s+(?:only\s+|actually\s+|really\s+)?(?!not\b|wrong\b|incorrect\b|just\b|a\s+bug\b|what\b|the\s+case\b|right\b|correct\b|fine\b|true\b|false\b|fixed\b){_TERM_NEW}",
+        regex.I)),
+    ("includes", regex.compile(
+        r"\b(?:include|mention|add|cover|reflect|emphasi[sz]e|highlight|lead\s+with|start\s+with|note)(?:s|es|ed|ing)?\s+"
+        r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I)),
+    ("zh_should_be", regex.compile(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})")),
+    ("zh_includes", regex.compile(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})")),
+]
+_GAP = [
+    regex.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I),
+    regex.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I),
+    regex.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})"),
+]
+_RESULT_NUM = regex.compile(
+    r"(?:=|\bis\b|\bequals?\b|\bgives?\b|\bget\b|\bgot\b|\bbe\b|\bto\b|\bso\b|→|->|是|为|等于|得)\s*"
+    r"(?P<n>[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?)", regex.I)
+_CJK_STOP = regex.compile(r"[的了是在和与及或也就都而这那个些一]+")
+_NUMBER = regex.compile(r"(?<![\w.])[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?")
+_WORD = regex.compile(r"[a-z0-9][a-z0-9'’]*|[\u3400-\u9fff]+", regex.I)
+_STOP = frozenset(
+    "the a an of to in on at for and or but is are was were be been it its this that these those "
+    "my our with as by from into about than then so also only just very more most some any all too up one two "
+    "issue issues problem problems point points part parts thing things aspect aspects detail details "
+    "information info fact facts case matter bit "
+    "answer summary draft page user should would could must need needs it's".split())
+_CJK_GENERIC = frozenset("问题 内容 部分 信息 方面 情况 地方 东西 一点 这一 一下".split())
+
+
+def _number_key(s: str) -> str | None:
+    m = _NUMBER.search(s)
+    if not m:
+        return None
+    t = m.group().lstrip("+").replace("−", "-").translate(str.maketrans("", "", "$€£¥%,，"))
+    if "." in t and ":" not in t:
+        t = t.rstrip("0").rstrip(".")
+    return t or None
+
+
+def _numbers(text: str) -> set[str]:
+    return {k for m in _NUMBER.finditer(text) if (k := _number_key(m.group()))}
+
+
+def _content(term: str) -> list[str]:
+    words = []
+    for w in _WORD.findall(_NUMBER.sub(" ", term.lower())):
+        if "\u3400" <= w[0] <= "\u9fff":
+            for run in _CJK_STOP.split(w):
+                words.extend(b for i in range(max(1, len(run) - 1))
+                             if run and (b := run[i:i + 2]) not in _CJK_GENERIC)
+        elif w not in _STOP and len(w) > 1:
+            words.append(w)
+    return words
+
+
+def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
+    """Is ``term`` (a number, a quoted term or a short phrase) in ``answer``?"""
+    term = term.strip(" \"“”'’.:")
+    key = _number_key(term)
+    if key is not None and _NUMBER.fullmatch(term.replace(" ", "")):
+        return key in answer_numbers
+    nums = _numbers(term)
+    if nums and not nums <= answer_numbers:
+        return False
+    words = _content(term)
+    if not words:
+        return bool(nums)
+    low = answer.lower()
+    hits = sum(1 for w in words if (w in low if "\u3400" <= w[0] <= "\u9fff"
+                                    else regex.search(rf"\b{regex.escape(w)}", low)))
+    # short phrases need every content word ("first Sunday" is not "every Sunday");
+    # longer ones at least 60% of them
+    return hits == len(words) if len(words) <= 2 else hits * 5 >= len(words) * 3
+
+
+def context_after(text: str, start: int, limit: int = _MAX_CTX) -> str:
+    """From ``start`` to the end of the next sentence (two sentences when the first is short)."""
+    end = min(len(text), start + limit)
+    m = _SENT_END.search(text, start, end)
+    if m is None:
+        return text[start:end]
+    stop = m.end()
+    m2 = _SENT_END.search(text, stop, end)  # the sentence after it often states the fix
+    stop = m2.end() if m2 and (m2.end() - start < 200 or stop - start < 60) else stop
+    return text[start:stop]
+
+
+def sentence_around(text: str, start: int, end: int, limit: int = 240) -> str:
+    lo = max(0, start - limit)
+    prev = [m.end() for m in _SENT_END.finditer(text, lo, start)]
+    s = prev[-1] if prev else lo
+    m = _SENT_END.search(text, end, min(len(text), end + limit))
+    return text[s:m.end() if m else min(len(text), end + limit)]
+
+
+def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str], list[str], str]:
+    """(expected, rejected, how) named by a correction context."""
+    for how, rx in _PAIRS:
+        m = rx.search(ctx)
+        if m:
+            return [m.group("new").strip()], [m.group("old").strip()], how
+    for how, rx in _NEW_ONLY:
+        m = rx.search(ctx)
+        if m:
+            new = m.group("new").strip()
+            items = [x.strip() for x in regex.split(r",\s+|\s+and\s+|、|和", new) if x.strip()]
+            return (items if how in ("includes", "zh_includes") and len(items) > 1 else [new]), [], how
+    for rx in _GAP:
+        m = rx.search(gap_ctx)
+        if m:
+            return [m.group("new").strip()], [], "summary_gap"
+    nums = [m.group("n") for m in _RESULT_NUM.finditer(long_ctx or ctx)]
+    if nums:
+        return list(dict.fromkeys(nums))[:4], [], "numbers"
+    return [], [], ""
+
+
+def follow_through(text: str, answer: str | None, correction: int, start: int,
+                   episode: int | None, gap_ctx: str = "") -> FollowThrough:
+    """The follow-through record of the correction event starting at ``start``."""
+    ctx = context_after(text, start)
+    long_ctx = ctx + context_after(text, start + len(ctx), 160) if len(ctx) < _MAX_CTX else ctx
+    expected, rejected, how = extract(ctx, gap_ctx, long_ctx)
+    ft = FollowThrough(correction, episode, None, expected, rejected, how=how)
+    if answer is None or not answer.strip():
+        ft.reason = "no separate answer to compare with"
+        return ft
+    if not expected and not rejected:
+        ft.reason = "the correction names nothing checkable"
+        return ft
+    nums = _numbers(answer)
+    ft.found = [t for t in expected if present(t, answer, nums)]
+    ft.found_rejected = [t for t in rejected if present(t, answer, nums)]
+    if ft.found_rejected and not ft.found:
+        ft.value, ft.reason = False, "the answer keeps what the correction rejected"
+    elif ft.found and ft.found_rejected:
+        ft.value, ft.reason = None, "the answer contains both the old and the new content"
+    elif ft.found and (how == "numbers" or len(ft.found) * 2 >= len(expected)):
+        ft.value, ft.reason = True, "the answer contains the corrected content"
+    elif expected:
+        ft.value, ft.reason = False, "the corrected content is not in the answer"
+    else:
+        ft.value, ft.reason = True, "the rejected content is gone from the answer"
+    return ft

@@ -1,0 +1,179 @@
+"""The trace parser: pick the text, scan it, build events, episodes and follow-through.
+
+Which text is parsed (``TraceResult.parsed``):
+  reasoning   the response's reasoning field, when non-empty (offsets into it);
+  think_tags  else the ``<think>…</think>`` blocks of the response text (an unclosed
+              ``<think>`` runs to the end; a ``</think>`` without an opening tag closes
+              a block that starts at the beginning); offsets into the response text;
+  answer      else the answer itself, flagged: reflection in a final answer is rarer and
+              there is no separate answer to check follow-through against.
+
+Token estimate (for rates per 1k tokens): one token per CJK/wide character and one per
+four other characters, computed from the UTF-8 length in C: wide = (bytes - chars) / 2,
+tokens = wide + (chars - wide) / 4. Exact for ASCII (chars/4) and for CJK text (one per
+character); a cheap, documented approximation elsewhere.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from judge.traces import followthrough as ft
+from judge.traces.library import Library, load_library
+from judge.traces.models import Episode, Event, FollowThrough, Parsed, TraceResult
+from judge.traces.scan import clean_text, fold, raw_hits, resolve
+
+_THINK = regex.compile(r"<(/?)(?:think|thinking)\s*>", regex.I)
+_ANCHORS = regex.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", regex.I)
+_REFLECTIVE = frozenset(
+    "wait check verify again actually mistake wrong correct error sure right should think "
+    "double recheck reconsider let's hmm calculation answer summary".split())
+ADJACENT = 240  # a correction this close after a self-check is about the same point
+MAX_EPISODE_GAP = 2000  # farther apart than this, a correction starts no episode
+
+
+def estimate_tokens(text: str) -> int:
+    """Approximate token count (see module docstring)."""
+    n = len(text)
+    if not n:
+        return 0
+    if text.isascii():
+        return (n + 3) // 4
+    wide = (len(text.encode("utf-8", "surrogatepass")) - n) / 2
+    return max(1, round(wide + (n - wide) / 4))
+
+
+def think_segments(text: str) -> list[tuple[int, int]]:
+    """Spans of ``<think>`` blocks (content only, tags excluded)."""
+    segs: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for m in _THINK.finditer(text):
+        if m.group(1):  # closing tag
+            segs.append((0 if open_at is None and not segs else (open_at or 0), m.start()))
+            open_at = None
+        elif open_at is None:
+            open_at = m.end()
+    if open_at is not None:
+        segs.append((open_at, len(text)))
+    return [(s, e) for s, e in segs if e > s]
+
+
+def outside(text: str, segs: list[tuple[int, int]]) -> str:
+    """The text outside the segments, with think tags removed."""
+    parts, pos = [], 0
+    for s, e in segs:
+        parts.append(text[pos:s])
+        pos = e
+    parts.append(text[pos:])
+    return _THINK.sub("", "".join(parts)).strip()
+
+
+def _anchor_terms(s: str) -> set[str]:
+    return {t.lower() for t in _ANCHORS.findall(s) if t.lower() not in _REFLECTIVE}
+
+
+def _same_point(text: str, sc: Event, co: Event) -> bool | None:
+    if co.start - sc.end <= ADJACENT:
+        return True
+    a = _anchor_terms(ft.sentence_around(text, max(0, sc.start - 200), sc.end))
+    b = _anchor_terms(ft.sentence_around(text, co.start, co.end))
+    if a & b:
+        return True
+    return False if a and b else None
+
+
+def build_episodes(text: str, events: list[Event]) -> list[Episode]:
+    """Pair each self-check with the correction(s) that follow it on the same point."""
+    episodes: list[Episode] = []
+    pending: int | None = None
+    current: Episode | None = None
+    for i, ev in enumerate(events):
+        if ev.kind == "self_check":
+            pending, current = i, None
+            continue
+        if pending is not None:
+            sc = events[pending]
+            gap = max(0, ev.start - sc.end)
+            same = _same_point(text, sc, ev) if gap <= MAX_EPISODE_GAP else False
+            if same is not False:
+                current = Episode(pending, i, [i], gap, same)
+                episodes.append(current)
+                pending = None
+                continue
+        if current is not None and ev.start - events[current.corrections[-1]].end <= ADJACENT:
+            current.corrections.append(i)
+        else:
+            current = None
+    return episodes
+
+
+def _follow(text: str, answer: str | None, events: list[Event],
+            episodes: list[Episode]) -> list[FollowThrough]:
+    owner = {c: k for k, ep in enumerate(episodes) for c in ep.corrections}
+    out = []
+    for i, ev in enumerate(events):
+        if ev.kind != "correction":
+            continue
+        k = owner.get(i)
+        gap_ctx = ""
+        if k is not None:
+            sc = events[episodes[k].self_check]
+            gap_ctx = ft.sentence_around(text, sc.start, sc.end)
+        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx))
+    for k, ep in enumerate(episodes):
+        vals = [f.value for f in out if f.episode == k and f.value is not None]
+        ep.follow_through = vals[-1] if vals else None
+    return out
+
+
+def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
+            answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
+    langs = (lang,) if lang and lang != "auto" else None
+    scanner = lib.scanner(langs)
+    low = fold(text)
+    kinds = [p.category for p in scanner.patterns]
+    hits = []
+    for s, e in segs:
+        hits.extend(raw_hits(scanner, low, s, e))
+    hits = resolve(hits, kinds, low)
+    pats = scanner.patterns
+    events = [Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang) for s, e, p in hits]
+    episodes = build_episodes(text, events)
+    corrections = _follow(text, answer, events, episodes)
+    vals = [c.value for c in corrections if c.value is not None]
+    chars = sum(e - s for s, e in segs)
+    tokens = estimate_tokens(text if len(segs) == 1 and segs[0] == (0, len(text))
+                             else "".join(text[s:e] for s, e in segs))
+    return TraceResult(parsed, chars, tokens, segs, events, episodes, corrections,
+                       vals[-1] if vals else None, reasoning_source, lang or "auto", lib.ident)
+
+
+def analyze_response(text: str, reasoning_text: str | None = None,
+                     reasoning_source: str | None = None, *, lang: str | None = None,
+                     library: Library | None = None) -> TraceResult:
+    """Parse one response: its reasoning if any, else ``<think>`` blocks, else the answer."""
+    lib = library or load_library()
+    text = clean_text(text or "")
+    reasoning = clean_text(reasoning_text or "")
+    if reasoning.strip():
+        segs = think_segments(text)
+        answer = outside(text, segs) if segs else text
+        return _result(lib, reasoning, [(0, len(reasoning))], "reasoning", answer, lang,
+                       reasoning_source)
+    segs = think_segments(text)
+    if segs:
+        return _result(lib, text, segs, "think_tags", outside(text, segs), lang,
+                       reasoning_source or "think_tags")
+    return _result(lib, text, [(0, len(text))], "answer", None, lang, reasoning_source)
+
+
+def parse_trace(text: str, *, lang: str | None = None, answer: str | None = None,
+                library: Library | None = None) -> TraceResult:
+    """Parse a reasoning trace. ``<think>`` blocks, if present, are the trace and the rest
+    is the answer; otherwise the whole text is the trace (``parsed == "reasoning"``)."""
+    lib = library or load_library()
+    text = clean_text(text or "")
+    segs = think_segments(text)
+    if segs and answer is None:
+        return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags")
+    return _result(lib, text, [(0, len(text))], "reasoning", answer, lang, None)

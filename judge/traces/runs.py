@@ -1,0 +1,135 @@
+"""Traces of a run directory: responses.jsonl → traces.jsonl, plus per-model summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from judge.errors import InputError
+from judge.records import SCHEMA_VERSION, ResponseRecord, upgrade
+from judge.traces.models import TraceResult
+from judge.traces.parser import analyze_response
+
+RESPONSES = "responses.jsonl"
+TRACES = "traces.jsonl"
+
+
+def trace_record(resp: ResponseRecord, *, lang: str | None = None) -> dict[str, Any]:
+    """The traces.jsonl record of one response (the runner appends these as it goes)."""
+    result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source, lang=lang)
+    return record_for(resp, result)
+
+
+def record_for(resp: ResponseRecord, result: TraceResult) -> dict[str, Any]:
+    return {"kind": "trace", "schema_version": SCHEMA_VERSION, "response_id": resp.id,
+            "run_id": resp.run_id, "task_id": resp.task_id, "model": resp.model,
+            "sample": resp.sample, **result.to_dict()}
+
+
+def read_responses(path: Path) -> Iterator[ResponseRecord]:
+    """Records of a responses.jsonl; a partial last line (a killed writer) is skipped,
+    any other bad line is an InputError naming the file and line."""
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    last = len(lines)
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise InputError("expected a JSON object", path=str(path), line=n)
+            yield ResponseRecord.model_validate(upgrade(data))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            if n == last:  # no trailing newline: the writer died mid-line
+                return
+            raise InputError(f"not valid JSON ({exc})", path=str(path), line=n) from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise InputError(f"not a response record: {where}: {first['msg']}",
+                             path=str(path), line=n) from exc
+
+
+def write_run_traces(run_dir: Path, *, lang: str | None = None) -> Path:
+    """Parse every response of a run and (re)write ``traces.jsonl`` atomically."""
+    run_dir = Path(run_dir)
+    src = run_dir / RESPONSES
+    if not src.is_file():
+        raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
+    latest: dict[str, ResponseRecord] = {}
+    for resp in read_responses(src):
+        latest[resp.id] = resp  # a resumed run may repeat a response: keep the last
+    out = run_dir / TRACES
+    tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        for resp in latest.values():
+            fh.write(orjson.dumps(trace_record(resp, lang=lang)) + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+    return out
+
+
+@dataclass
+class ModelSummary:
+    """Reflection figures of one model over a set of trace records."""
+
+    model: str
+    responses: int = 0
+    with_self_check: int = 0
+    with_correction: int = 0
+    self_check_events: int = 0
+    correction_events: int = 0
+    episodes: int = 0
+    tokens: int = 0
+    followed: int = 0
+    not_followed: int = 0
+
+    def add(self, rec: dict[str, Any]) -> None:
+        counts = rec.get("counts") or {}
+        sc, co = int(counts.get("self_check", 0)), int(counts.get("correction", 0))
+        self.responses += 1
+        self.with_self_check += sc > 0
+        self.with_correction += co > 0
+        self.self_check_events += sc
+        self.correction_events += co
+        self.episodes += int(counts.get("episodes", 0))
+        self.tokens += int(rec.get("tokens_est") or 0)
+        ft = rec.get("follow_through")
+        self.followed += ft is True
+        self.not_followed += ft is False
+
+    def per_1k(self, n: int) -> float:
+        return round(1000.0 * n / self.tokens, 2) if self.tokens else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.responses or 1
+        return {"model": self.model, "responses": self.responses,
+                "self_check_rate": round(self.with_self_check / r, 4),
+                "correction_rate": round(self.with_correction / r, 4),
+                "self_check_per_1k": self.per_1k(self.self_check_events),
+                "correction_per_1k": self.per_1k(self.correction_events),
+                "episodes": self.episodes, "followed": self.followed,
+                "not_followed": self.not_followed}
+
+
+def summarize(records: Iterable[dict[str, Any]]) -> list[ModelSummary]:
+    """Per-model summaries of trace records, in first-seen order."""
+    by: dict[str, ModelSummary] = {}
+    for rec in records:
+        model = str(rec.get("model", "?"))
+        by.setdefault(model, ModelSummary(model)).add(rec)
+    return list(by.values())
+
+
+def read_traces(path: Path) -> list[dict[str, Any]]:
+    with open(path, "rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]

@@ -2,13 +2,16 @@
 
 Keyed by (provider, model, base_url, output-relevant options, request payload, sample);
 settings that do not change the output (timeouts, concurrency, rate limits, key env
-names) are left out. Only successful responses are stored.
+names) are left out. Only successful responses are stored. Writes are batched (one
+transaction per ``batch`` entries or ``flush_every`` seconds, and at close); ``get`` sees
+entries not yet flushed.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +48,12 @@ def cache_key(spec: ModelSpec, request: Request, sample: int) -> str:
 class ResponseCache:
     """A small sqlite key → Response store (WAL; safe across processes)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, batch: int = 256,
+                 flush_every: float = 1.0) -> None:
         self.path = path or cache_dir() / "responses.sqlite"
+        self.batch, self.flush_every = batch, flush_every
+        self._pending: dict[str, bytes] = {}
+        self._flushed = time.monotonic()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,12 +61,28 @@ class ResponseCache:
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body BLOB)")
 
     def get(self, key: str) -> Response | None:
-        row = self._db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
-        return Response.model_validate(orjson.loads(row[0])) if row else None
+        body: Any = self._pending.get(key)
+        if body is None:
+            row = self._db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
+            body = row[0] if row else None
+        return Response.model_validate(orjson.loads(body)) if body is not None else None
 
     def put(self, key: str, response: Response) -> None:
-        body: Any = orjson.dumps(response.model_dump(mode="json"))
-        self._db.execute("INSERT OR REPLACE INTO responses (key, body) VALUES (?, ?)", (key, body))
+        self._pending[key] = orjson.dumps(response.model_dump(mode="json"))
+        if (len(self._pending) >= self.batch
+                or time.monotonic() - self._flushed >= self.flush_every):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending entries in one transaction."""
+        if self._pending:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO responses (key, body) VALUES (?, ?)",
+                                 list(self._pending.items()))
+            self._db.execute("COMMIT")
+            self._pending.clear()
+        self._flushed = time.monotonic()
 
     def close(self) -> None:
+        self.flush()
         self._db.close()

@@ -217,12 +217,19 @@ class Runner:
         return sum(1 for s in self.specs
                    for _ in iter_items(self.tasks, self.settings.samples, done, s.spec))
 
-    def _request(self, task: Task, sample: int) -> Request:
-        messages = self._messages.get(task.id)
-        if messages is None:
-            messages = self._messages[task.id] = task_messages(self.probes, task, self.templates)
+    def _rendered(self, task: Task) -> tuple[list[Any], str]:
+        """(messages, prompt hash) of a task, rendered once while its samples run."""
+        hit = self._messages.get(task.id)
+        if hit is None:
+            messages = task_messages(self.probes, task, self.templates)
+            digest = content_hash([m.model_dump() for m in messages], length=16)
+            hit = self._messages[task.id] = (messages, digest)
             if len(self._messages) > self.MESSAGE_CACHE:
                 self._messages.popitem(last=False)
+        return hit
+
+    def _request(self, task: Task, sample: int) -> Request:
+        messages = self._rendered(task)[0]
         seed = None if self.settings.seed is None else self.settings.seed + sample
         return Request(messages=messages, max_tokens=self.settings.max_tokens,
                        temperature=self.settings.temperature, seed=seed,
@@ -340,7 +347,7 @@ class Runner:
             id=response_id(task.id, spec.spec, sample), run_id=self.store.run_id,
             task_id=task.id, sample=sample, model=spec.spec, task_kind=task.kind,
             page_ids=task.page_ids, query_id=task.query_id, combo_id=task.combo_id,
-            prompt_hash=content_hash([m.model_dump() for m in request.messages], length=16),
+            prompt_hash=self._rendered(task)[1],
             text=response.text, reasoning=response.reasoning, usage=response.usage,
             cost_usd=None if price is None else price.cost(response.usage),
             latency_s=response.latency_s, finish_reason=response.finish_reason,

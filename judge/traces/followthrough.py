@@ -19,10 +19,11 @@ from judge.traces.models import FollowThrough
 _SENT_END = regex.compile(r"[.!?。！？；;](?=\s|$|[\"”'’)\]])|[。！？；]|\n")
 _MAX_CTX = 320
 
-_TERM_OLD = r"(?P<old>\"[^\"\n]{1,40}\"|“[^”\n]{1,40}”|[^\s,;!?。，]{1,30}(?:\s+(?!but\b)[^\s,;!?。，]{1,30}){0,3}?)"
 _CHUNK = r"[^\s,;!?。，.:…]{1,30}(?:[.:/,][^\s,;!?。，.:…]{1,30})*"
 _TERM_NEW = (rf"(?P<new>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
              rf"(?:\s+(?!and\b|but\b|so\b|which\b|because\b|since\b|not\b|instead\b|rather\b|too\b){_CHUNK}){{0,3}})")
+_TERM_OLD = (rf"(?P<old>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
+             rf"(?:\s+(?!but\b){_CHUNK}){{0,3}}?)")
 _ZTERM = r"[^，。！？；,;!?\s]{1,16}"
 
 _PAIRS = [

@@ -62,23 +62,48 @@ class Pattern:
     negative: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class Group:
-    """All rules sharing one anchor, compiled into one pattern."""
+    """All rules sharing one anchor, compiled (on first use) into one pattern.
 
-    anchor: str
-    rx: regex.Pattern[str]
-    lead_group: int  # index of the `L` group, 0 when no rule has a lead
-    markers: tuple[tuple[int, int], ...]  # (group index, pattern index)
-    cjk: bool  # the anchor contains CJK: skipped on text without CJK
+    ``regex`` compiles in Python (~10-500 ms for a large group), so a group is compiled
+    only when its anchor first occurs in a scanned text; ``Scanner.compile_all`` does
+    them all up front (warm-up, benchmarks).
+    """
+
+    __slots__ = ("anchor", "rules", "cjk", "rx", "lead_group", "markers")
+
+    def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
+        self.anchor = anchor
+        self.rules = rules
+        self.cjk = _is_cjk(anchor)  # skipped on text without CJK
+        self.rx: regex.Pattern[str] | None = None
+        self.lead_group = 0  # index of the `L` group, 0 when no rule has a lead
+        self.markers: tuple[tuple[int, int], ...] = ()  # (group index, pattern index)
+
+    def compile(self) -> regex.Pattern[str]:
+        if self.rx is None:
+            esc = regex.escape(self.anchor)
+            src = esc + "(?:" + "|".join(_branch(k, r, esc)
+                                         for k, (_, r) in enumerate(self.rules)) + ")"
+            rx = regex.compile(src, FLAGS)
+            self.markers = tuple((rx.groupindex[f"m{k}"], idx)
+                                 for k, (idx, _) in enumerate(self.rules))
+            self.lead_group = rx.groupindex.get("L", 0)
+            self.rx = rx
+        return self.rx
 
 
 @dataclass(frozen=True)
 class Scanner:
-    """Compiled anchor groups for a set of patterns."""
+    """Anchor groups for a set of patterns (``patterns[i]`` is hit pattern index i)."""
 
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
+
+    def compile_all(self) -> Scanner:
+        for g in self.groups:
+            g.compile()
+        return self
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,20 @@ class Library:
             found = self._scanners[key] = _build_scanner(self, *key)
         return found
 
+    def validate(self) -> None:
+        """Compile every rule on its own (slow: ~3 s); InputError on the first bad one.
+        Loading skips this so that a CLI call compiles only the groups it needs."""
+        for p in self.patterns:
+            for i, rule in enumerate(p.rules):
+                item = f"pattern '{p.name}' rule {i + 1} (anchor {rule.anchor!r})"
+                try:
+                    rx = regex.compile(_branch(0, rule, regex.escape(rule.anchor)), FLAGS)
+                except regex.error as exc:
+                    raise InputError(f"regex does not compile: {exc}", item=item) from exc
+                if rx.groups > 3:
+                    raise InputError("use (?:...) groups only; capture groups are reserved",
+                                     item=item)
+
     def anchors(self) -> list[str]:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
 
@@ -127,7 +166,7 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
     for idx, (_, p) in enumerate(chosen):
         for rule in p.rules:
             by_anchor.setdefault(rule.anchor, []).append((idx, rule))
-    groups = tuple(_compile_group(a, rules) for a, rules in sorted(by_anchor.items()))
+    groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
     return Scanner(groups, tuple(p for _, p in chosen))
 
 
@@ -177,14 +216,6 @@ def _branch(k: int, rule: Rule, esc: str) -> str:
             f"(?<=(?P<L>{rule.lead}\n){esc}{head}(?P=t{k}))(?P<m{k}>)")
 
 
-def _compile_group(anchor: str, rules: list[tuple[int, Rule]]) -> Group:
-    esc = regex.escape(anchor)
-    src = esc + "(?:" + "|".join(_branch(k, r, esc) for k, (_, r) in enumerate(rules)) + ")"
-    rx = regex.compile(src, FLAGS)
-    markers = tuple((rx.groupindex[f"m{k}"], idx) for k, (idx, _) in enumerate(rules))
-    return Group(anchor, rx, rx.groupindex.get("L", 0), markers, _is_cjk(anchor))
-
-
 def _expand(src: str, defs: dict[str, str], where: str, depth: int = 0) -> str:
     if depth > _MAX_DEPTH:
         raise InputError("definitions nest too deeply (a cycle?)", item=where)
@@ -217,15 +248,7 @@ def _rules(raw: Any, name: str, defs: dict[str, str], path: str) -> tuple[Rule, 
         for anchor in marks[0].split("|"):
             if not anchor or anchor != anchor.lower():
                 raise InputError(f"anchor {anchor!r} must be non-empty lower case", path=path, item=item)
-            rule = Rule(name, anchor, lead, tail)
-            try:
-                rx = regex.compile(_branch(0, rule, regex.escape(anchor)), FLAGS)
-            except regex.error as exc:
-                raise InputError(f"regex does not compile: {exc}", path=path, item=item) from exc
-            if rx.groups > 3:
-                raise InputError("use (?:...) groups only; capture groups are reserved",
-                                 path=path, item=item)
-            out.append(rule)
+            out.append(Rule(name, anchor, lead, tail))
     return tuple(out)
 
 

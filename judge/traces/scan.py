@@ -56,8 +56,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
             continue
         if low.find(g.anchor, pos, end) < 0:
             continue
+        rx = g.rx or g.compile()
         li, markers = g.lead_group, g.markers
-        for m in g.rx.finditer(low, pos, end):
+        for m in rx.finditer(low, pos, end):
             regs = m.regs
             for mi, pidx in markers:
                 if regs[mi][0] >= 0:

@@ -1,0 +1,84 @@
+"""`judge traces INPUT`: self-check and correction events in reasoning traces."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import typer
+from rich.console import Console
+
+from judge.cli.app import app
+from judge.errors import ConfigError, InputError
+from judge.traces import parse_trace, summarize, write_run_traces
+from judge.traces.inputs import read_jsonl, read_text
+from judge.traces.render import highlighted, items_table, legend, models_table, summary
+from judge.traces.runs import read_traces
+
+LANGS = ("auto", "en", "zh")
+
+
+def _emit(obj: object) -> None:
+    sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
+
+
+def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
+    result = parse_trace(text, lang=lang)
+    if as_json:
+        _emit({"id": name, **result.to_dict()})
+        return
+    console = Console(highlight=False)
+    console.print(f"[bold]{name}[/]")
+    console.print(highlighted(text, result), soft_wrap=True)
+    console.print()
+    console.print(legend())
+    console.print(summary(result))
+
+
+def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
+    items = read_jsonl(path)  # every line is checked before anything is printed
+    rows = [(it.id, parse_trace(it.text, lang=lang, answer=it.answer)) for it in items]
+    if as_json:
+        for rid, res in rows:
+            _emit({"id": rid, **res.to_dict()})
+        return
+    Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
+
+
+def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
+    out = write_run_traces(path, lang=lang)
+    summaries = summarize(read_traces(out))
+    if as_json:
+        for s in summaries:
+            _emit(s.to_dict())
+        return
+    console = Console(highlight=False)
+    console.print(models_table(summaries, f"{path} — reflection per model"))
+    console.print(f"wrote {out}")
+
+
+@app.command("traces")
+def traces(
+    input: str = typer.Argument(..., help="A text file, '-' for stdin, a JSONL file of "
+                                "{id, text, answer?} lines, or a run directory."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout."),
+    lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
+) -> None:
+    """Find self-check and correction events (with episodes and follow-through) in
+    reasoning. A run directory gets a traces.jsonl and a per-model summary."""
+    if lang not in LANGS:
+        raise ConfigError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    code = None if lang == "auto" else lang
+    if input == "-":
+        _text(sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>", as_json, code)
+        return
+    path = Path(input)
+    if path.is_dir():
+        _run_dir(path, as_json, code)
+    elif not path.exists():
+        raise InputError("no such file or directory", path=input)
+    elif path.suffix.lower() == ".jsonl":
+        _jsonl(path, as_json, code)
+    else:
+        _text(read_text(path), str(path), as_json, code)

@@ -1,0 +1,63 @@
+"""Reading trace inputs: text files, stdin, and JSONL files of {id, text, answer?}."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judge.errors import InputError
+
+
+@dataclass(frozen=True)
+class TraceItem:
+    """One JSONL line: an id, the trace text and, optionally, the final answer."""
+
+    id: Any
+    text: str
+    answer: str | None
+    line: int
+
+
+def read_text(path: Path) -> str:
+    """A text file, decoded as UTF-8 (undecodable bytes become U+FFFD)."""
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+
+
+def _item(data: Any, path: str, n: int) -> TraceItem:
+    if not isinstance(data, dict):
+        raise InputError(f"expected a JSON object, got {type(data).__name__}", path=path, line=n)
+    if "id" not in data:
+        raise InputError("missing 'id'", path=path, line=n)
+    rid = data["id"]
+    if not isinstance(rid, (str, int)) or isinstance(rid, bool):
+        raise InputError("'id' must be a string or an integer", path=path, line=n)
+    item = f"id {rid!r}"
+    text = data.get("text")
+    if not isinstance(text, str):
+        what = "missing 'text'" if text is None else "'text' must be a string"
+        raise InputError(what, path=path, line=n, item=item)
+    answer = data.get("answer")
+    if answer is not None and not isinstance(answer, str):
+        raise InputError("'answer' must be a string or null", path=path, line=n, item=item)
+    return TraceItem(rid, text, answer, n)
+
+
+def read_jsonl(path: Path) -> list[TraceItem]:
+    """All items of a JSONL file; the first bad line raises InputError (file, line, id)."""
+    raw = read_text(path)
+    items: list[TraceItem] = []
+    for n, line in enumerate(raw.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}",
+                             path=str(path), line=n) from exc
+        items.append(_item(data, str(path), n))
+    return items

@@ -55,27 +55,37 @@ def _err(est: Estimate) -> tuple[float, float]:
     return (max(0.0, v - lo), max(0.0, hi - v))
 
 
+def _intention_bars(ax: Any, arms: list[ArmAnalysis], data: list[list[float]]) -> None:
+    width = 0.8 / max(1, len(arms))
+    for i, (a, xs) in enumerate(zip(arms, data)):
+        if xs:
+            counts = np.histogram(np.round(xs), bins=np.arange(0.5, 6.5))[0] / len(xs)
+            ax.bar(np.arange(1, 6) + (i - (len(arms) - 1) / 2) * width, counts, width,
+                   color=COLORS[i % 7], label=a.arm.label)
+    ax.set(title="Intention score (share of responses)", xticks=range(1, 6), xlabel="score")
+
+
+def _coverage_steps(ax: Any, arms: list[ArmAnalysis], data: list[list[float]]) -> None:
+    bins = np.linspace(0, 1, 11)
+    for i, (a, xs) in enumerate(zip(arms, data)):
+        if xs:
+            ax.hist(xs, bins=bins, weights=np.full(len(xs), 1 / len(xs)), histtype="step",
+                    lw=2, color=COLORS[i % 7], label=a.arm.label)
+    ax.set(title="Coverage partial credit (share of responses)", xlabel="partial credit")
+
+
 def score_distributions(arms: list[ArmAnalysis]) -> str | None:
-    """Intention scores (1–5) and coverage partial credit, per arm."""
-    intent = [[r.scores["intention"] for r in a.arm.rows if "intention" in r.scores] for a in arms]
-    cover = [[r.scores["coverage"] for r in a.arm.rows if "coverage" in r.scores] for a in arms]
-    if not any(intent) and not any(cover):
+    """Intention scores (1–5) and coverage partial credit, per arm (panels with data)."""
+    panels = [(draw, data) for draw, rubric in ((_intention_bars, "intention"),
+                                                (_coverage_steps, "coverage"))
+              if any(data := [[r.scores[rubric] for r in a.arm.rows if rubric in r.scores]
+                              for a in arms])]
+    if not panels:
         return None
-    with _figure(10, 3.2, 2) as (fig, (ax1, ax2)):
-        width = 0.8 / max(1, len(arms))
-        for i, (a, xs) in enumerate(zip(arms, intent)):
-            if xs:
-                counts = np.histogram(np.round(xs), bins=np.arange(0.5, 6.5))[0] / len(xs)
-                ax1.bar(np.arange(1, 6) + (i - (len(arms) - 1) / 2) * width, counts, width,
-                        color=COLORS[i % 7], label=a.arm.label)
-        ax1.set(title="Intention score (share of responses)", xticks=range(1, 6), xlabel="score")
-        bins = np.linspace(0, 1, 11)
-        for i, (a, xs) in enumerate(zip(arms, cover)):
-            if xs:
-                ax2.hist(xs, bins=bins, weights=np.full(len(xs), 1 / len(xs)), histtype="step",
-                         lw=2, color=COLORS[i % 7], label=a.arm.label)
-        ax2.set(title="Coverage partial credit (share of responses)", xlabel="partial credit")
-        ax1.legend(fontsize=8, frameon=False)
+    with _figure(5 * len(panels), 3.2, len(panels)) as (fig, axes):
+        for ax, (draw, data) in zip(axes, panels):
+            draw(ax, arms, data)
+        axes[0].legend(fontsize=8, frameon=False)
         return to_svg(fig)
 
 

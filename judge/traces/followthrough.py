@@ -19,7 +19,7 @@ from judge.traces.models import FollowThrough
 _SENT_END = regex.compile(r"[.!?。！？；;](?=\s|$|[\"”'’)\]])|[。！？；]|\n")
 _MAX_CTX = 320
 
-_CHUNK = r"[^\s,;!?。，.:…]{1,30}(?:[.:/,][^\s,;!?。，.:…]{1,30})*"
+_CHUNK = r"[^\s,;!?。，.:…<>]{1,30}(?:[.:/,][^\s,;!?。，.:…<>]{1,30})*"
 _TERM_NEW = (rf"(?P<new>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
              rf"(?:\s+(?!and\b|but\b|so\b|which\b|because\b|since\b|not\b|instead\b|rather\b|too\b){_CHUNK}){{0,3}})")
 _TERM_OLD = (rf"(?P<old>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
@@ -105,8 +105,8 @@ def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
     if key is not None and _NUMBER.fullmatch(term.replace(" ", "")):
         return key in answer_numbers
     nums = _numbers(term)
-    if nums and not nums <= answer_numbers:
-        return False
+    if nums:  # numbers are the most specific content: they decide
+        return nums <= answer_numbers
     words = _content(term)
     if not words:
         return bool(nums)

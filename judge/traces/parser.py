@@ -107,19 +107,20 @@ def build_episodes(text: str, events: list[Event]) -> list[Episode]:
     return episodes
 
 
-def _follow(text: str, answer: str | None, events: list[Event],
-            episodes: list[Episode]) -> list[FollowThrough]:
+def _follow(text: str, answer: str | None, events: list[Event], episodes: list[Episode],
+            segs: list[tuple[int, int]]) -> list[FollowThrough]:
     owner = {c: k for k, ep in enumerate(episodes) for c in ep.corrections}
     out = []
     for i, ev in enumerate(events):
         if ev.kind != "correction":
             continue
+        seg_end = next((e for s, e in segs if s <= ev.start < e), len(text))
         k = owner.get(i)
         gap_ctx = ""
         if k is not None:
             sc = events[episodes[k].self_check]
             gap_ctx = ft.sentence_around(text, sc.start, sc.end)
-        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx))
+        out.append(ft.follow_through(text[:seg_end], answer, i, ev.start, k, gap_ctx))
     for k, ep in enumerate(episodes):
         vals = [f.value for f in out if f.episode == k and f.value is not None]
         ep.follow_through = vals[-1] if vals else None
@@ -139,7 +140,7 @@ def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed
     pats = scanner.patterns
     events = [Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang) for s, e, p in hits]
     episodes = build_episodes(text, events)
-    corrections = _follow(text, answer, events, episodes)
+    corrections = _follow(text, answer, events, episodes, segs)
     vals = [c.value for c in corrections if c.value is not None]
     chars = sum(e - s for s, e in segs)
     tokens = estimate_tokens(text if len(segs) == 1 and segs[0] == (0, len(text))

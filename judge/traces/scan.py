@@ -13,7 +13,8 @@ from judge.traces.library import Library, Scanner
 
 _CJK = regex.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
-_JOIN_GAP = regex.compile(r"[\s,.;:!?…—–\-，。；：！？、]{0,3}")
+_SENTENCE_END = regex.compile(r"[.!?。！？\n]")
+MERGE_GAP = 6  # hits of one kind at most this far apart, in one sentence, are one event
 
 Hit = tuple[int, int, int]  # start, end, pattern index (into Scanner.patterns)
 
@@ -71,8 +72,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
 
 
 def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
-    """Sort hits; merge overlapping or adjacent hits of one kind; when hits of different
-    kinds overlap, the longer one wins, then the earlier pattern in the library."""
+    """Sort hits; merge hits of one kind that overlap or are at most MERGE_GAP characters
+    apart within one sentence ("Wait, is that right?"); when hits of different kinds
+    overlap, the longer one wins, then the earlier pattern in the library."""
     if not hits:
         return hits
     hits.sort(key=lambda h: (h[0], -h[1], h[2]))
@@ -81,7 +83,8 @@ def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
         if out:
             last = out[-1]
             if kinds[p] == kinds[last[2]]:
-                if s <= last[1] or (s - last[1] <= 3 and _JOIN_GAP.fullmatch(low, last[1], s)):
+                if s <= last[1] or (s - last[1] <= MERGE_GAP
+                                    and not _SENTENCE_END.search(low, last[1], s)):
                     if e > last[1]:
                         last[1] = e
                     continue

@@ -195,21 +195,33 @@ class AnthropicProvider:
             p["system"] = system
         return p, tool
 
+    def wire_request(self, request: Request) -> tuple[str, dict[str, Any]]:
+        """(path, JSON body) of the non-streaming call: what ``generate`` posts and what a
+        Message Batches request carries as ``params`` (sampling settings merged in)."""
+        params, _ = self._params(request, self._opts(request))
+        sampling = params.pop("extra_body", {})
+        return "/v1/messages", {**params, **sampling}
+
+    def parse_reply(self, data: Any, request: Request | None = None) -> Response:
+        """A Messages body (from ``generate`` or a batch result) → Response."""
+        tool = (request.schema_name if request is not None
+                and request.response_schema is not None else None)
+        return parse_message(self.spec, data, tool)
+
     async def generate(self, request: Request) -> Response:
         """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
         opts = self._opts(request)
         started = time.perf_counter()
-        params, tool = self._params(request, opts)
+        path, body = self.wire_request(request)
         try:
             # The SDK's own HTTP layer with a body we already built (see openai.py).
-            body = {**params, **params.pop("extra_body", {})}
-            raw = await self._sdk().post("/v1/messages", body=body, cast_to=httpx2.Response,
+            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
                                          options={"timeout": opts.timeout})
             data = orjson.loads(raw.content)
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
             raise map_sdk_error(anthropic, self.spec, exc, opts.timeout,
                                 self._secret) from None
-        response = parse_message(self.spec, data, tool)
+        response = self.parse_reply(data, request)
         response.latency_s = time.perf_counter() - started
         return response
 

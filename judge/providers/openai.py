@@ -118,27 +118,40 @@ class OpenAIProvider:
         client = self._sdk()
         return client.responses if opts.api == "responses" else client.chat.completions
 
+    # --- wire body and reply parsing (shared by generate and batch mode) ------------------
+
+    def wire_request(self, request: Request) -> tuple[str, dict[str, Any]]:
+        """(path under the base URL, JSON body) of the non-streaming call for ``request``:
+        what ``generate`` posts and what a batch line carries."""
+        opts = self._opts(request)
+        path = "/responses" if opts.api == "responses" else "/chat/completions"
+        return path, self._params(request, opts, False)
+
+    def parse_reply(self, data: Any, request: Request | None = None) -> Response:
+        """A reply body (from ``generate`` or a batch result) → Response; ``request`` gives
+        per-request options (None: the spec's own)."""
+        opts = self.options if request is None else self._opts(request)
+        if opts.api == "responses":
+            return parse_responses(self.spec, data)
+        return parse_chat(self.spec, data, opts.think_tags)
+
     # --- Provider protocol ---------------------------------------------------------------
 
     async def generate(self, request: Request) -> Response:
         """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
         opts = self._opts(request)
         started = time.perf_counter()
-        path = "/responses" if opts.api == "responses" else "/chat/completions"
+        path, body = self.wire_request(request)
         try:
             # The SDK's own HTTP layer (auth, base URL, transport, error classes) with a body
             # we already built: its per-call TypedDict transform cost ~4 ms of CPU per call.
-            raw = await self._sdk().post(path, body=self._params(request, opts, False),
-                                         cast_to=httpx2.Response,
+            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
                                          options={"timeout": opts.timeout})
             data = orjson.loads(raw.content)
         except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
             raise map_sdk_error(openai, self.spec, exc, opts.timeout,
                                 self._secret) from None
-        if opts.api == "responses":
-            response = parse_responses(self.spec, data)
-        else:
-            response = parse_chat(self.spec, data, opts.think_tags)
+        response = self.parse_reply(data, request)
         response.latency_s = time.perf_counter() - started
         return response
 

@@ -65,16 +65,16 @@ def test_analyze_tables_and_json(combo_run: Path) -> None:
     assert data["L1_comparisons"][0]["a"] == "strong"
 
 
-def test_report_orders_runs(mirage_runs: list[Path], tmp_path: Path) -> None:
+def test_report_orders_runs(step_runs: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    shuffled = [str(p) for p in reversed(mirage_runs)]
-    res = invoke("report", *shuffled, "--order", "model", "-o", str(out))
+    shuffled = [str(p) for p in reversed(step_runs)]
+    res = invoke("report", *shuffled, "--order", "model", "-o", str(out), "--title", "T<1>")
     assert res.exit_code == 0, res.output
     html = out.read_text()
-    assert html.index("mirage-v1 (model-v1)") < html.index("mirage-v4 (model-v4)")
-    assert "metric artifact" in html
+    assert "A = step-a (model-v1) · B = step-b (model-v2)" in html
+    assert "<title>T&lt;1&gt;</title>" in html
     bad = invoke("report", *shuffled, "--order", "settings.nope", "-o", str(out))
-    assert isinstance(bad.exception, ConfigError)
+    assert isinstance(bad.exception, ConfigError) and "settings.nope" in str(bad.exception)
 
 
 def test_real_run_without_judgments(small_probes: Path, tmp_path: Path) -> None:

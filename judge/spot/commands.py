@@ -17,7 +17,7 @@ from rich.table import Table
 
 from judge.errors import ConfigError, JudgeError
 from judge.spot import inputs, jobs, judging, save
-from judge.spot.session import SpotSession
+from judge.spot.session import SpotSession, short_model
 from judge.spot.tables import diff_view, resample_table
 from judge.spot.ui import Ui, run_job
 
@@ -57,12 +57,12 @@ async def cmd_resample(ctx: Context, arg: str) -> bool:
         raise ConfigError(f":resample takes a number of samples, not {arg!r}") from None
     if not 1 <= n <= MAX_RESAMPLE:
         raise ConfigError(f":resample N needs 1 ≤ N ≤ {MAX_RESAMPLE}")
-    ctx.ui.note(f"{n} samples · {ctx.session.model} · {ctx.session.task.label}")
+    ctx.ui.note(f"{n} samples · {short_model(ctx.session.model)} · {ctx.session.task.label}")
     samples, cancelled = await run_job(jobs.resample(ctx.session, ctx.ui, n))
     if cancelled or samples is None:
         ctx.ui.show("⏹ resample cancelled", style="yellow")
         return False
-    title = f"resample: {n} × {ctx.session.model} on {ctx.session.task.label}"
+    title = f"resample: {n} × {short_model(ctx.session.model)} on {ctx.session.task.label}"
     ctx.ui.show(resample_table(samples, title))
     return False
 

@@ -48,7 +48,7 @@ async def generate(session: SpotSession, ui: Ui) -> Sample:
     sample.events, sample.traced_on = display.finish(response)
     sample.response, sample.text = response, response.text
     sample.reasoning, sample.status = response.reasoning.text, "ok"
-    ui.out.write(summary_line(sample.events, sample.traced_on, ui.color) + "\n")
+    ui.show(summary_line(sample.events, sample.traced_on))
     ui.note(_stats(sample))
     return sample
 

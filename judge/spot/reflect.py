@@ -46,7 +46,7 @@ def scan(text: str, start: int = 0) -> list[Event]:
     scanner = load_library().scanner()
     text = clean_text(text)
     low = fold(text)
-    kinds = [p.category for p in scanner.patterns]
+    kinds: list[str] = [p.category for p in scanner.patterns]
     hits = resolve(raw_hits(scanner, low, start), kinds, low)
     return [Event(kinds[p], s, e, text[s:e], scanner.patterns[p].name) for s, e, p in hits]
 

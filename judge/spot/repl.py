@@ -15,7 +15,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from judge.cache import cache_dir
 from judge.spot.commands import COMMANDS, Context, dispatch
 from judge.spot.judging import JudgeBench
-from judge.spot.session import SpotSession
+from judge.spot.session import SpotSession, short_model
 from judge.spot.ui import Ui, ctrl_c_cancels_jobs
 
 
@@ -33,11 +33,6 @@ def banner(session: SpotSession) -> str:
     names = " ".join(f":{n}" for n in COMMANDS)
     return (f"judge spot · model {session.model}\n{session.describe()}\n"
             f"Enter: stream an answer · TEXT: ask a new query · {names} · Ctrl-C cancels")
-
-
-def short_model(spec: str) -> str:
-    """A model spec without its URL and options: ``compat:qwen3@http://…`` → ``compat:qwen3``."""
-    return spec.split("?", 1)[0].split("@", 1)[0]
 
 
 def prompt_text(session: SpotSession) -> str:

@@ -25,6 +25,11 @@ from judge.templates import Templates
 Status = Literal["running", "ok", "cancelled", "error"]
 
 
+def short_model(spec: str) -> str:
+    """A model spec without its URL and options: ``compat:qwen3@http://…`` → ``compat:qwen3``."""
+    return spec.split("?", 1)[0].split("@", 1)[0]
+
+
 @dataclass
 class Sample:
     """One generation made in the session."""
@@ -55,7 +60,7 @@ class Sample:
 
     @property
     def label(self) -> str:
-        return f"#{self.number} {self.model}"
+        return f"#{self.number} {short_model(self.model)}"
 
 
 @dataclass

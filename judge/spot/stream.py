@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Literal, TextIO
 
+from rich.text import Text
+
 from judge.errors import RetryableProviderError
 from judge.providers.base import Delta, Done, Provider, Request, Response
 from judge.spot.reflect import Event, LiveScanner, scan
@@ -33,21 +35,21 @@ def rule(title: str, width: int, color: bool, note: str = "") -> str:
     return f"{DIM}{text}{RESET}" if color else text
 
 
-def summary_line(events: list[Event], traced_on: str, color: bool) -> str:
-    """What the parser found, in one line (quotes shortened)."""
+def summary_line(events: list[Event], traced_on: str) -> Text:
+    """What the parser found, in one line (quotes shortened), styled like the spans."""
     if not events:
-        return f"reflection: no self-check or correction found in the {traced_on}"
-    parts = []
-    for kind, name in (("self_check", "self-check"), ("correction", "correction")):
+        return Text(f"reflection: no self-check or correction found in the {traced_on}")
+    line = Text(f"reflection in the {traced_on}:")
+    for kind, name, style in (("self_check", "self-check", "bold black on yellow"),
+                              ("correction", "correction", "bold bright_white on magenta")):
         found = [e for e in events if e.kind == kind]
         if found:
             quotes = ", ".join(f"“{_short(e.quote)}”" for e in found[:3])
             more = f" +{len(found) - 3}" if len(found) > 3 else ""
-            label = f"{name} ×{len(found)}"
-            if color:
-                label = f"\x1b[{'1;30;43' if kind == 'self_check' else '1;97;45'}m {label} {RESET}"
-            parts.append(f"{label} {quotes}{more}")
-    return f"reflection in the {traced_on}: " + "  ".join(parts)
+            line.append("  ")
+            line.append(f" {name} ×{len(found)} ", style=style)
+            line.append(f" {quotes}{more}")
+    return line
 
 
 def _short(text: str, limit: int = 40) -> str:

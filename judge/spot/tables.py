@@ -11,7 +11,7 @@ from rich.text import Text
 
 from judge.analysis.stats import Estimate, wilson
 from judge.records import JudgmentRecord
-from judge.spot.session import Sample
+from judge.spot.session import Sample, short_model
 
 YES, NO = "✓", "·"
 
@@ -97,7 +97,7 @@ def _head(s: Sample) -> str:
 
 def verdict_table(records: list[JudgmentRecord], judge: str) -> RenderableType:
     """One row per rubric: status, score / label, pass, rationale."""
-    table = Table(title=f"judged by {judge}", title_justify="left", show_lines=True)
+    table = Table(title=f"judged by {short_model(judge)}", title_justify="left", show_lines=True)
     for col in ("rubric", "status", "score", "label", "pass", "rationale / reason"):
         table.add_column(col)
     for r in records:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.fakeserver import FakeServer
-from tests.spot.conftest import (CORRECTION_SGR, SELF_CHECK_SGR, compat, plain)
+from tests.spot.conftest import ACCEPTED, CORRECTION_SGR, SELF_CHECK_SGR, compat, plain
 
 BRIDGE_TASK = "news-a:overview"
 
@@ -68,6 +68,9 @@ def test_ctrl_c_cancels_the_generation_not_the_session(
     while fake.stats()["outcomes"].get("cancelled", 0) < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert fake.stats()["outcomes"].get("cancelled") == 1  # the server saw the stream cut
+    s.child.sendintr()  # Ctrl-C at the prompt only gives a fresh prompt
+    s.child.expect_exact(ACCEPTED)
+    s.prompt()
     s.run(f":model {compat(fake, 'thinker')}")
     text = plain(s.run(""))
     assert "reflection in the reasoning:" in text  # the session streams again

@@ -5,6 +5,10 @@ path argument, same format) overrides or adds entries. Keys are ``provider:model
 (``compat:qwen3``, ``local``); a dated snapshot such as ``gpt-4o-2024-08-06`` or
 ``claude-sonnet-4-5-20250929`` matches its base name. Unknown models cost ``None``.
 
+Batch APIs (OpenAI Batch, Anthropic Message Batches) bill a fraction of the online price:
+a top-level ``"batch": {"openai": 0.5, "anthropic": 0.5}`` gives the multiplier per vendor,
+a model's own ``"batch"`` field overrides it; ``cost(..., batch=True)`` applies it.
+
 Usage conventions (as OpenAI and Anthropic report them): ``input_tokens`` includes cached
 input; ``output_tokens`` includes reasoning tokens.
 """
@@ -38,6 +42,7 @@ class Price(BaseModel):
     output: float = Field(ge=0)
     reasoning: float | None = Field(default=None, ge=0)
     cached: float | None = Field(default=None, ge=0)
+    batch: float | None = Field(default=None, gt=0, le=1)  # batch-API multiplier (None: vendor's)
 
     def cost(self, usage: Usage) -> float:
         cached = min(usage.cached_tokens, usage.input_tokens)
@@ -61,7 +66,7 @@ def _read(path: Path) -> dict[str, Price]:
         raise ConfigError(f"{path}: expected {{\"models\": {{\"provider:model\": {{...}}}}}}")
     prices: dict[str, Price] = {}
     for key, value in entries.items():
-        if key.startswith("_") or key == "as_of":
+        if key.startswith("_") or key in ("as_of", "batch"):
             continue
         try:
             prices[key] = Price.model_validate(value)
@@ -70,6 +75,18 @@ def _read(path: Path) -> dict[str, Price]:
             where = ".".join(str(p) for p in err["loc"])
             raise ConfigError(f"{path}: model {key!r}: {where}: {err['msg']}") from None
     return prices
+
+
+def _read_batch(path: Path) -> dict[str, float]:
+    """The per-vendor batch multipliers of a price file (its top-level ``batch`` object)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = data.get("batch", {}) if isinstance(data, dict) else {}
+    ok = isinstance(raw, dict) and all(isinstance(v, (int, float)) and 0 < v <= 1
+                                       for v in raw.values())
+    if not ok:
+        raise ConfigError(f"{path}: \"batch\" must map vendors to multipliers in (0, 1], "
+                          "e.g. {\"openai\": 0.5}")
+    return {str(k): float(v) for k, v in raw.items()}
 
 
 def spec_key(spec: ModelSpec | str) -> str:
@@ -84,6 +101,7 @@ class PriceTable:
 
     prices: dict[str, Price]
     sources: list[str] = field(default_factory=list)
+    batch: dict[str, float] = field(default_factory=dict)  # vendor → batch multiplier
 
     def lookup(self, spec: ModelSpec | str, model_id: str | None = None) -> Price | None:
         """Price of a spec: exact key, else the longest base name of a dated snapshot;
@@ -100,9 +118,21 @@ class PriceTable:
                 return self.prices[max(bases, key=len)]
         return None
 
-    def cost(self, spec: ModelSpec | str, usage: Usage, model_id: str | None = None) -> float | None:
+    def batch_multiplier(self, spec: ModelSpec | str, model_id: str | None = None) -> float:
+        """What a batch-API call costs relative to an online one (1.0 when unknown)."""
+        parsed = parse_spec(spec) if isinstance(spec, str) else spec
+        price = self.lookup(parsed, model_id)
+        if price is not None and price.batch is not None:
+            return price.batch
+        return self.batch.get(parsed.provider, 1.0)
+
+    def cost(self, spec: ModelSpec | str, usage: Usage, model_id: str | None = None,
+             batch: bool = False) -> float | None:
         price = self.lookup(spec, model_id)
-        return None if price is None else price.cost(usage)
+        if price is None:
+            return None
+        factor = self.batch_multiplier(spec, model_id) if batch else 1.0
+        return price.cost(usage) * factor
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: where prices came from."""
@@ -122,12 +152,15 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
 @lru_cache(maxsize=8)
 def _load(files: tuple[str, ...]) -> PriceTable:
     prices: dict[str, Price] = {}
+    batch: dict[str, float] = {}
     for f in files:
         prices.update(_read(Path(f)))
-    return PriceTable(prices, sources=[str(f) for f in files])
+        batch.update(_read_batch(Path(f)))
+    return PriceTable(prices, sources=[str(f) for f in files], batch=batch)
 
 
 def cost(model_spec: ModelSpec | str, usage: Usage, *, model_id: str | None = None,
-         prices: PriceTable | None = None) -> float | None:
-    """Cost in USD of one response, or None when the model has no price."""
-    return (prices or load_prices()).cost(model_spec, usage, model_id)
+         prices: PriceTable | None = None, batch: bool = False) -> float | None:
+    """Cost in USD of one response (``batch``: through a batch API, discounted), or None
+    when the model has no price."""
+    return (prices or load_prices()).cost(model_spec, usage, model_id, batch)

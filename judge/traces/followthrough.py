@@ -60,6 +60,7 @@ _GAP = [
 _RESULT_NUM = regex.compile(
     r"(?:=|\bis\b|\bequals?\b|\bgives?\b|\bget\b|\bgot\b|\bbe\b|\bto\b|\bso\b|→|->|是|为|等于|得)\s*"
     r"(?P<n>[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?)", regex.I)
+_ITEMS = regex.compile(r",\s+|\s+and\s+|、|和")
 _CJK_STOP = regex.compile(r"[的了是在和与及或也就都而这那个些一]+")
 _NUMBER = regex.compile(r"(?<![\w.])[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?")
 _WORD = regex.compile(r"[a-z0-9][a-z0-9'’]*|[\u3400-\u9fff]+", regex.I)
@@ -118,9 +119,9 @@ def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
     return hits == len(words) if len(words) <= 2 else hits * 5 >= len(words) * 3
 
 
-def context_after(text: str, start: int, limit: int = _MAX_CTX) -> str:
+def context_after(text: str, start: int, limit: int = _MAX_CTX, stop_at: int | None = None) -> str:
     """From ``start`` to the end of the next sentence (two sentences when the first is short)."""
-    end = min(len(text), start + limit)
+    end = min(len(text) if stop_at is None else stop_at, start + limit)
     m = _SENT_END.search(text, start, end)
     if m is None:
         return text[start:end]
@@ -138,17 +139,32 @@ def sentence_around(text: str, start: int, end: int, limit: int = 240) -> str:
     return text[s:m.end() if m else min(len(text), end + limit)]
 
 
+# a cheap substring test before each extraction regex runs
+_NEEDS = {"not_x_but_y": ("but",), "should_be_not": ("not", "instead", "rather"),
+          "changed_to": (" to ",), "arrow": ("→", "->", "=>"), "y_not_x": (", not",),
+          "zh_not_but": ("而是",), "zh_should_not": ("应该是",), "zh_change": ("改", "正为"),
+          "should_be": ("should", "must"), "it_is": ("it", "the"),
+          "includes": ("includ", "mention", "add", "cover", "reflect", "emphas", "highlight",
+                       "lead", "start", "note"),
+          "zh_should_be": ("应该", "应当"), "zh_includes": ("补充", "加", "提到", "写上", "改")}
+
+
 def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str], list[str], str]:
     """(expected, rejected, how) named by a correction context."""
+    low = ctx.lower()
     for how, rx in _PAIRS:
+        if not any(k in low for k in _NEEDS[how]):
+            continue
         m = rx.search(ctx)
         if m:
             return [m.group("new").strip()], [m.group("old").strip()], how
     for how, rx in _NEW_ONLY:
+        if not any(k in low for k in _NEEDS[how]):
+            continue
         m = rx.search(ctx)
         if m:
             new = m.group("new").strip()
-            items = [x.strip() for x in regex.split(r",\s+|\s+and\s+|、|和", new) if x.strip()]
+            items = [x.strip() for x in _ITEMS.split(new) if x.strip()]
             return (items if how in ("includes", "zh_includes") and len(items) > 1 else [new]), [], how
     for rx in _GAP:
         m = rx.search(gap_ctx)
@@ -161,10 +177,12 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
 
 
 def follow_through(text: str, answer: str | None, correction: int, start: int,
-                   episode: int | None, gap_ctx: str = "") -> FollowThrough:
-    """The follow-through record of the correction event starting at ``start``."""
-    ctx = context_after(text, start)
-    long_ctx = ctx + context_after(text, start + len(ctx), 160) if len(ctx) < _MAX_CTX else ctx
+                   episode: int | None, gap_ctx: str = "", stop_at: int | None = None) -> FollowThrough:
+    """The follow-through record of the correction event starting at ``start`` (context
+    ends at ``stop_at``, e.g. the end of its <think> block)."""
+    ctx = context_after(text, start, stop_at=stop_at)
+    long_ctx = (ctx + context_after(text, start + len(ctx), 160, stop_at)
+                if len(ctx) < _MAX_CTX else ctx)
     expected, rejected, how = extract(ctx, gap_ctx, long_ctx)
     ft = FollowThrough(correction, episode, None, expected, rejected, how=how)
     if answer is None or not answer.strip():

@@ -120,10 +120,10 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
         if k is not None:
             sc = events[episodes[k].self_check]
             gap_ctx = ft.sentence_around(text, sc.start, sc.end)
-        out.append(ft.follow_through(text[:seg_end], answer, i, ev.start, k, gap_ctx))
-    for k, ep in enumerate(episodes):
-        vals = [f.value for f in out if f.episode == k and f.value is not None]
-        ep.follow_through = vals[-1] if vals else None
+        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx, seg_end))
+    for f in out:  # an episode's value: its last correction with a value
+        if f.episode is not None and f.value is not None:
+            episodes[f.episode].follow_through = f.value
     return out
 
 

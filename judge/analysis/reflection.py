@@ -6,7 +6,8 @@ Follow-through is over responses with a correction whose follow-through is known
 judge's reflection rubric, else the trace record). Instability is over tasks with ≥ 2
 traced samples: the share where reflection (a self-check or a correction) appears in some
 samples but not in others. The quality difference is mean(with a correction) − mean(without)
-with an unpaired bootstrap interval. All of these describe tendencies across many
+with an unpaired bootstrap interval. Events per 1k tokens (the parser's token estimate) are
+averaged over responses, resampling tasks. All of these describe tendencies across many
 responses; a single trace proves nothing about the model's behaviour.
 """
 
@@ -18,7 +19,8 @@ from typing import Any
 
 from judge.analysis.metrics import DIM_KIND
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import Estimate, bootstrap_diff, fmt_diff, rate, wilson
+from judge.analysis.stats import (Estimate, bootstrap_diff, cluster_mean, fmt_diff, rate,
+                                  wilson)
 
 QUALITY_DIMS = ("intention", "coverage", "faithfulness", "pass")
 
@@ -34,6 +36,7 @@ class ReflectionReport:
     episode: Estimate
     follow_through: Estimate
     instability: Estimate
+    per_1k: dict[str, Estimate] = field(default_factory=dict)
     quality_diff: dict[str, Estimate] = field(default_factory=dict)
     tendency: list[str] = field(default_factory=list)
 
@@ -41,6 +44,7 @@ class ReflectionReport:
         d: dict[str, Any] = {k: (v.to_dict() if isinstance(v, Estimate) else v)
                              for k, v in self.__dict__.items()}
         d["quality_diff"] = {k: v.to_dict() for k, v in self.quality_diff.items()}
+        d["per_1k"] = {k: v.to_dict() for k, v in self.per_1k.items()}
         return d
 
 
@@ -78,6 +82,10 @@ def reflection_report(model: str, rows: list[ResponseRow]) -> ReflectionReport:
         episode=rate([r.episodes > 0 for r in traced]),
         follow_through=rate([r.follow_through for r in corrected]),
         instability=instability(traced))
+    for kind in ("self_check", "correction"):
+        values = [r.per_1k.get(kind) for r in traced]
+        if any(v is not None for v in values):
+            report.per_1k[kind] = cluster_mean(values, [r.task_id for r in traced])
     for dim in QUALITY_DIMS:
         with_c = [v for r in corrected if (v := r.value(dim)) is not None]
         without = [v for r in traced if not r.has("correction") and (v := r.value(dim)) is not None]

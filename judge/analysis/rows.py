@@ -86,6 +86,7 @@ class ResponseRow:
     trace_source: str | None = None
     traced: bool = False
     episodes: int = 0
+    per_1k: dict[str, float] = field(default_factory=dict)  # trace events per 1k tokens
     follow_through: bool | None = None
     passed: bool | None = None
 
@@ -211,6 +212,9 @@ def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:
     episodes = result.get("episodes")
     row.episodes = len(episodes) if isinstance(episodes, list) else int(episodes or 0)
     row.trace_source = result.get("source") or result.get("text_source")
+    rates = result.get("rates_per_1k")
+    if isinstance(rates, dict):
+        row.per_1k = {k: float(v) for k, v in rates.items() if isinstance(v, (int, float))}
     ft = result.get("follow_through")
     if isinstance(ft, dict):
         ft = ft.get("followed", ft.get("value"))

@@ -52,7 +52,8 @@ def segments(text: str, events: list[dict[str, Any]], limit: int = MAX_CHARS) ->
 
 
 def traced_text(row: ResponseRow) -> tuple[str, str]:
-    """(which, text) the trace events point into: the reasoning, else the answer."""
-    if row.trace_source in ("answer", "text") or not row.reasoning.strip():
+    """(which, text) the trace events point into: the reasoning, else the answer (the
+    parser's ``think_tags`` events lie in ``<think>`` blocks of the answer text)."""
+    if row.trace_source in ("answer", "text", "think_tags") or not row.reasoning.strip():
         return "answer", row.text
     return "reasoning", row.reasoning

@@ -67,10 +67,12 @@ def l4_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
 def l5_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
     """Reflection rates with intervals, one row per traced arm."""
     rows = [[a.arm.label, str(r.traced), *[show(e, n=True) for e in (
-        r.self_check, r.correction, r.episode, r.follow_through, r.instability)]]
+        r.self_check, r.correction, r.episode, r.follow_through, r.instability)],
+        *[show(r.per_1k.get(k), "mean") for k in ("self_check", "correction")]]
         for a in arms if (r := a.reflection).traced]
     return {"head": ["arm", "traced", "self-check", "correction", "episode",
-                     "follow-through (of corrections)", "instability (tasks)"], "rows": rows}
+                     "follow-through (of corrections)", "instability (tasks)",
+                     "self-checks / 1k tokens", "corrections / 1k tokens"], "rows": rows}
 
 
 def _run_info(run: RunData) -> dict[str, Any]:

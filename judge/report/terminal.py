@@ -149,6 +149,8 @@ def _reflection(a: ArmAnalysis) -> RenderableType:
                       ("follow-through (of corrections)", r.follow_through),
                       ("instability across samples (tasks)", r.instability)):
         t.add_row(name, show(est), str(est.n))
+    for kind, est in r.per_1k.items():
+        t.add_row(f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
     return Group(t, Text("\n".join(r.tendency)))
 
 

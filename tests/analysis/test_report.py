@@ -114,3 +114,26 @@ def test_report_renders_in_headless_chromium(mirage_report: Path, tmp_path: Path
     assert len(colours) > 50  # text, tables and plots, not a blank page
     header = image[:60].reshape(-1, 3).mean(axis=0)
     assert header.max() < 100  # the dark title bar was painted
+
+
+def test_real_trace_parser_records_are_read(tmp_path: Path) -> None:
+    """traces.jsonl written by judge.traces (not the synthetic writer) feeds L5 and the
+    highlighted spans of the bad cases."""
+    from judge.traces.runs import write_run_traces
+
+    probes = make_probes(3, ("overview",))
+
+    def fn(task: Task, k: int, rng: np.random.Generator) -> Outcome:
+        reflect = k == 0
+        return Outcome(text="It closes for 14 months.", intention=2.0, statuses=covered(1.0, rng),
+                       self_check=reflect, correction=reflect, traced=False)
+
+    path = write_run(tmp_path, "parsed", probes, {"m": fn}, samples=2)
+    write_run_traces(path)
+    result = analyze([load_run(path)])
+    r = result.arms[0].reflection
+    assert (r.traced, r.self_check.k, r.correction.k, r.episode.k) == (6, 3, 3, 3)
+    assert r.instability.value == 1.0 and r.follow_through.k == 3  # "14 months" is in the answer
+    assert r.per_1k["self_check"].value > 0 and r.per_1k["self_check"].n == 6  # type: ignore[operator]
+    html = _report([path], tmp_path / "r.html")
+    assert '<mark class="self_check" title="self_check">Wait, let me re-check</mark>' in html

@@ -10,14 +10,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from judge.analysis.analyze import Analysis, Arm, ArmAnalysis, bad_cases, review_queue
 from judge.analysis.load import RunData
-from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
+from judge.analysis.metrics import DIMENSIONS, GroupStats
 from judge.analysis.rows import ResponseRow
 from judge.analysis.stats import fmt_diff
 from judge.records import now_iso
 from judge.report import plots
 from judge.report.findings import findings
 from judge.report.highlight import segments, traced_text
-from judge.report.terminal import LABELS, show
+from judge.report.terminal import LABELS, cell, show
 
 TEMPLATES = Path(__file__).parent / "templates"
 ANSWER_CHARS = 6000
@@ -33,11 +33,12 @@ def _env() -> Environment:
 
 
 def group_table(groups: list[GroupStats]) -> dict[str, Any]:
-    """Header + rows of strings for a GroupStats table (empty dimensions dropped)."""
+    """Header + rows of strings for a GroupStats table (empty dimensions dropped); a cell
+    shows its own n when it differs from the group's."""
     dims = [d for d, _, _ in DIMENSIONS if any(g.dims.get(d) and g.dims[d].ok for g in groups)]
     return {"head": ["group", "n", *[LABELS[d] for d in dims]],
-            "rows": [[g.key, str(g.n), *[show(g.dims.get(d), DIM_KIND[d]) for d in dims]]
-                     for g in groups]}
+            "rows": [[g.key, str(g.n), *[cell(g, d) for d in dims]] for g in groups]}
+
 
 
 def intent_table(arms: list[ArmAnalysis]) -> dict[str, Any]:

@@ -27,6 +27,12 @@ def show(est: Estimate | None, kind: str = "rate", n: bool = False) -> str:
     return f"{out} n={est.n}" if n else out
 
 
+def cell(g: GroupStats, dim: str) -> str:
+    """An estimate, with its own n when fewer responses than the group's have a value."""
+    est = g.dims.get(dim)
+    return show(est, DIM_KIND[dim], n=est is not None and est.ok and est.n != g.n)
+
+
 def _table(title: str, *cols: str) -> Table:
     t = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
     for i, c in enumerate(cols):
@@ -44,7 +50,7 @@ def groups_table(title: str, groups: list[GroupStats], dims: list[str],
         part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
         t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk])
         for g in groups:
-            t.add_row(g.key, str(g.n), *[show(g.dims.get(d), DIM_KIND[d]) for d in chunk])
+            t.add_row(g.key, str(g.n), *[cell(g, d) for d in chunk])
         tables.append(t)
     return tables[0] if len(tables) == 1 else Group(*tables)
 

@@ -26,6 +26,8 @@ def _field(obj: Any, name: str) -> Any:
 
 def to_events(raw: Any) -> list[TraceEvent]:
     """Events from a parser result, a traces.jsonl row or a list of events."""
+    if isinstance(raw, dict) and isinstance(raw.get("result"), dict):
+        raw = raw["result"]  # traces.jsonl rows may nest the parser result
     items = _field(raw, "events") if not isinstance(raw, list) else raw
     out = []
     for e in items or []:

@@ -140,3 +140,31 @@ def test_agreement_reports_alpha_kappa_with_ci(judged_run: tuple[Path, FakeJudge
         assert lo <= intention[stat]["value"] <= hi
     table = judge_cli("agreement", str(run), "--bootstrap", "50")
     assert table.returncode == 0 and "self-consistency" in table.stdout and "α" in table.stdout
+
+
+def test_judge_errors_are_not_fatal_and_resume_retries_them(small_probes: Path,
+                                                            tmp_path: Path) -> None:
+    a = _answers(tmp_path / "a.jsonl", small_probes, "A")
+    with FakeJudge(script=["!400"] * 8) as fake:
+        proc = judge_cli("run", str(small_probes), "-m", f"replay:{a}", "--judge", fake.spec(),
+                         "--rubric", "intention", "--run-id", "e", "--out", str(tmp_path / "runs"))
+        assert proc.returncode == 0, proc.stderr  # judging errors do not fail the run
+        run = tmp_path / "runs" / "e"
+        rows = _rows(run / "judgments.jsonl")
+        assert len(rows) == 8 and {r["status"] for r in rows} == {"error"}
+        assert all("400" in r["reason"] for r in rows)
+        proc = judge_cli("run", "--resume", "e", "--out", str(tmp_path / "runs"))
+        assert proc.returncode == 0, proc.stderr
+    rows = _rows(run / "judgments.jsonl")
+    assert len(rows) == 16 and [r["status"] for r in rows[8:]] == ["ok"] * 8
+    assert {r["id"] for r in rows[:8]} == {r["id"] for r in rows[8:]}  # same ids, superseded
+
+
+def test_bad_judge_spec_fails_before_the_run(small_probes: Path, tmp_path: Path) -> None:
+    proc = judge_cli("run", str(small_probes), "-m", "replay:x.jsonl", "--judge", "nope:x",
+                     "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2 and "unknown provider 'nope'" in proc.stderr
+    proc = judge_cli("run", str(small_probes), "-m", "replay:x.jsonl", "--judge", "local",
+                     "--rubric", "tone", "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2 and "unknown rubric 'tone'" in proc.stderr
+    assert not (tmp_path / "runs").exists()

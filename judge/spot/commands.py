@@ -130,6 +130,8 @@ async def cmd_save(ctx: Context, arg: str) -> bool:
     extra = f"; added to its probe set: {', '.join(result.added)}" if result.added else ""
     ctx.ui.show(f"{what} {result.path}: {result.responses} responses, {result.judgments} "
                 f"judgments{extra}")
+    if result.responses and not result.traced:
+        ctx.ui.note(f"(this run has no traces.jsonl yet: `judge traces {result.path}` traces it)")
     if result.responses == 0:
         ctx.ui.note("(nothing new to save: only finished samples are saved, each once)")
     return False

@@ -12,9 +12,9 @@ import asyncio
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from judge.errors import JudgeError
-from judge.spot.session import Sample, SpotSession
+from judge.spot.session import Sample, SpotSession, Status
 from judge.spot.stream import StreamDisplay, stream_into, summary_line
-from judge.spot.reflect import scan
+from judge.spot.reflect import trace_of
 from judge.spot.ui import Ui
 
 
@@ -33,29 +33,27 @@ async def generate(session: SpotSession, ui: Ui) -> Sample:
         response = await stream_into(session.provider, session.request_for(sample),
                                      display.feed)
     except asyncio.CancelledError:
-        sample.events, sample.traced_on = display.finish(None)
-        sample.status = "cancelled"
-        _capture(sample, display)
+        _keep_partial(sample, display, "cancelled")
         ui.show("⏹ cancelled (Ctrl-C) — the session goes on; the partial answer is not saved",
                 style="yellow")
         return sample
     except Exception as exc:  # noqa: BLE001 - a failed call is shown, never fatal
-        display.finish(None)
-        sample.status, sample.error = "error", _describe_error(exc)
-        _capture(sample, display)
+        _keep_partial(sample, display, "error")
+        sample.error = _describe_error(exc)
         ui.error(f"{sample.error} — the session goes on (Enter tries again)")
         return sample
-    sample.events, sample.traced_on = display.finish(response)
-    sample.response, sample.text = response, response.text
-    sample.reasoning, sample.status = response.reasoning.text, "ok"
-    ui.show(summary_line(sample.events, sample.traced_on))
+    display.finish(response)
+    sample.complete(response, trace_of(response))
+    ui.show(summary_line(sample.events, sample.traced_on, sample.episodes))
     ui.note(_stats(sample))
     return sample
 
 
-def _capture(sample: Sample, display: StreamDisplay) -> None:
-    sample.text = display.buffers["text"]
-    sample.reasoning = display.buffers["reasoning"]
+def _keep_partial(sample: Sample, display: StreamDisplay, status: Status) -> None:
+    """A stopped stream: keep what was shown (never saved), with the live events."""
+    display.finish(None)
+    sample.status, sample.events, sample.traced_on = status, display.events, display.traced_on
+    sample.text, sample.reasoning = display.buffers["text"], display.buffers["reasoning"]
 
 
 def _stats(sample: Sample) -> str:
@@ -84,11 +82,7 @@ async def _one_quiet(session: SpotSession, sample: Sample) -> None:
     except Exception as exc:  # noqa: BLE001 - recorded on the sample
         sample.status, sample.error = "error", _describe_error(exc)
         return
-    traced = response.reasoning.text if response.reasoning.text.strip() else response.text
-    sample.traced_on = "reasoning" if response.reasoning.text.strip() else "answer"
-    sample.events = scan(traced)
-    sample.response, sample.text = response, response.text
-    sample.reasoning, sample.status = response.reasoning.text, "ok"
+    sample.complete(response, trace_of(response))
 
 
 def _flags(samples: list[Sample]) -> str:

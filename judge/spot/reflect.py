@@ -1,45 +1,56 @@
-"""Self-check / correction events of a text, from the trace scanner (judge.traces).
+"""Self-check / correction events: live while a text streams, and the parser's at the end.
 
-``scan`` reads a whole text once (for the record of a finished sample). While a text
-streams, ``LiveScanner`` re-reads only its last ``WINDOW`` characters on each call:
-a pattern match is short (the library bounds its gaps), so an event that starts before
-the window was already complete at the previous call and is kept as it was. The combined
-pattern is compiled once per process (``warm_up``, about a second) before the first
-stream, so the first deltas are not held up.
+While a text streams, ``LiveScanner`` re-reads only its last ``WINDOW`` characters on
+each call with the trace parser's own scanner and hit resolution (judge.traces.scan): a
+pattern match is short (the library bounds its gaps), so an event that starts before the
+window was already complete at the previous call and is kept as it was. A finished
+response goes through the trace parser itself (``trace_of`` → ``analyze_response``), as
+every response of a run does, so a sample's events, episodes and the text they were
+found in (reasoning, ``<think>`` blocks or the answer) match its traces.jsonl record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from judge.traces.library import load_library
-from judge.traces.scan import clean_text, fold, raw_hits, resolve
+from judge.providers.base import Response
+from judge.traces import Event, analyze_response, load_library
+from judge.traces.scan import MERGE_GAP, clean_text, fold, raw_hits, resolve
 
 WINDOW = 600  # characters re-read per live call; far longer than any one match
-MERGE_GAP = 4  # hits of one kind this close together are merged by the parser
+TracedOn = Literal["reasoning", "answer"]
+
+__all__ = ["Event", "LiveScanner", "Trace", "TracedOn", "scan", "trace_of", "warm_up"]
 
 
 @dataclass(frozen=True)
-class Event:
-    """One self-check or correction: [start, end) offsets into the scanned text."""
+class Trace:
+    """What the parser found in a finished response."""
 
-    kind: str  # "self_check" | "correction"
-    start: int
-    end: int
-    quote: str
-    pattern: str = ""
+    events: list[Event]
+    episodes: int  # self-checks followed by a correction of the same point
+    traced_on: TracedOn  # "answer" when the model gave no reasoning (channel or tags)
 
 
 def warm_up() -> None:
-    """Load and compile the pattern library now."""
-    load_library().scanner()
+    """Load the pattern library and compile the common groups now, not mid-stream."""
+    scan("Wait, let me re-check. Actually, that's wrong; I need to adjust. 等等，让我再检查一下。")
+
+
+def trace_of(response: Response) -> Trace:
+    """The trace parser on a complete response (reasoning, else think tags, else answer)."""
+    result = analyze_response(response.text, response.reasoning.text,
+                              response.reasoning.source)
+    traced_on: TracedOn = "answer" if result.parsed == "answer" else "reasoning"
+    return Trace(list(result.events), len(result.episodes), traced_on)
 
 
 def scan(text: str, start: int = 0) -> list[Event]:
     """Events of ``text`` that start at or after ``start`` (look-behinds see before it).
 
-    Hits are resolved as the trace parser resolves them: overlapping or adjacent hits of
-    one kind merge, and between kinds the longer hit wins.
+    Hits are resolved as the trace parser resolves them: hits of one kind that overlap or
+    nearly touch within a sentence merge; between kinds the longer hit wins.
     """
     if not text.strip():
         return []
@@ -48,7 +59,8 @@ def scan(text: str, start: int = 0) -> list[Event]:
     low = fold(text)
     kinds: list[str] = [p.category for p in scanner.patterns]
     hits = resolve(raw_hits(scanner, low, start), kinds, low)
-    return [Event(kinds[p], s, e, text[s:e], scanner.patterns[p].name) for s, e, p in hits]
+    pats = scanner.patterns
+    return [Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang) for s, e, p in hits]
 
 
 class LiveScanner:

@@ -1,7 +1,10 @@
 """``:save``: append the session's finished samples to a run directory.
 
 A new directory becomes a valid run (manifest.json, probeset.json with the workspace,
-responses.jsonl, judgments.jsonl), so ``judge`` reports read it like any other run. An
+responses.jsonl, traces.jsonl, judgments.jsonl), so ``judge`` reports read it like any
+other run; the trace records come from the trace parser, as a run's do. A run that has a
+traces.jsonl gets trace records for the appended responses too (one without keeps none:
+``judge traces RUN`` traces all of it). An
 existing run gets the records appended: pages, queries and combos the samples need and
 the run's probe set lacks are added to its probeset.json (a clash of ids with different
 content is refused), sample numbers continue after the run's own, and the manifest's
@@ -10,6 +13,7 @@ history says what was added. Each sample is saved once per directory.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +25,8 @@ from judge.probeset import ProbeSet, Task
 from judge.records import ResponseRecord, judgment_id, now_iso, response_id
 from judge.runner import RunSettings
 from judge.spot.session import Sample, SpotSession
-from judge.store import JUDGMENTS, MANIFEST, PROBESET, RESPONSES, RunStore
+from judge.store import JUDGMENTS, MANIFEST, PROBESET, RESPONSES, TRACES, RunStore
+from judge.traces import trace_record
 
 
 @dataclass
@@ -33,6 +38,7 @@ class SaveResult:
     judgments: int
     created: bool
     added: list[str]
+    traced: bool  # trace records were appended to traces.jsonl
 
 
 def default_dir(session: SpotSession) -> Path:
@@ -51,14 +57,15 @@ def save(session: SpotSession, target: Path | None) -> SaveResult:
     store.lock()
     try:
         added = [] if created else _merge_probeset(store, session.probes, todo)
-        n_judgments = _append(store, todo)
+        traces = created or (path / TRACES).exists()  # else the run was never traced
+        n_judgments = _append(store, todo, traces)
         _touch_manifest(store, todo, created, added)
     finally:
         store.unlock()
     for s in todo:
         s.saved_to.add(key)
     session.save_dir = path
-    return SaveResult(path, len(todo), n_judgments, created, added)
+    return SaveResult(path, len(todo), n_judgments, created, added, traces)
 
 
 def _tasks(samples: list[Sample]) -> list[Task]:
@@ -148,15 +155,20 @@ def record_for(sample: Sample, run_id: str, index: int) -> ResponseRecord:
                                   "response": r.raw})
 
 
-def _append(store: RunStore, samples: list[Sample]) -> int:
+def _append(store: RunStore, samples: list[Sample], traces: bool) -> int:
+    """Write the samples' responses (and traces, verdicts); returns the verdict count."""
     nxt = _next_samples(store)
     n_judgments = 0
-    with store.writer(RESPONSES) as responses, store.writer(JUDGMENTS) as judgments:
+    with store.writer(RESPONSES) as responses, store.writer(JUDGMENTS) as judgments, \
+            contextlib.ExitStack() as stack:
+        trace_out = stack.enter_context(store.writer(TRACES)) if traces else None
         for s in samples:
             index = nxt.get((s.task.id, s.model), 0)
             nxt[(s.task.id, s.model)] = index + 1
             record = record_for(s, store.run_id, index)
             responses.write(record)
+            if trace_out is not None:
+                trace_out.write(trace_record(record))
             for j in s.judgments:
                 judgments.write(j.model_copy(update={
                     "run_id": store.run_id, "response_id": record.id, "sample": index,

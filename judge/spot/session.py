@@ -19,7 +19,7 @@ from judge.records import JudgmentRecord, content_hash
 from judge.render import task_messages
 from judge.runs import templates_for
 from judge.spot import inputs
-from judge.spot.reflect import Event
+from judge.spot.reflect import Event, Trace, TracedOn
 from judge.templates import Templates
 
 Status = Literal["running", "ok", "cancelled", "error"]
@@ -46,9 +46,16 @@ class Sample:
     error: str | None = None
     prompt_hash: str = ""  # as judge.runner computes it: hash of the rendered messages
     events: list[Event] = field(default_factory=list)
-    traced_on: Literal["reasoning", "answer"] = "reasoning"
+    episodes: int = 0
+    traced_on: TracedOn = "reasoning"
     judgments: list[JudgmentRecord] = field(default_factory=list)
     saved_to: set[str] = field(default_factory=set)
+
+    def complete(self, response: Response, trace: Trace) -> None:
+        """Record a finished generation and what the trace parser found in it."""
+        self.response, self.text, self.reasoning = response, response.text, response.reasoning.text
+        self.events, self.episodes, self.traced_on = trace.events, trace.episodes, trace.traced_on
+        self.status = "ok"
 
     @property
     def self_checked(self) -> bool:

@@ -17,11 +17,10 @@ from rich.text import Text
 
 from judge.errors import RetryableProviderError
 from judge.providers.base import Delta, Done, Provider, Request, Response
-from judge.spot.reflect import Event, LiveScanner, scan
+from judge.spot.reflect import Event, LiveScanner, TracedOn
 from judge.spot.view import ANSWER_STYLE, REASONING_STYLE, RESET, LiveText, Span
 
 Kind = Literal["reasoning", "text"]
-TracedOn = Literal["reasoning", "answer"]
 SCAN_EVERY = 0.05
 DIM = "\x1b[2m"
 
@@ -35,7 +34,7 @@ def rule(title: str, width: int, color: bool, note: str = "") -> str:
     return f"{DIM}{text}{RESET}" if color else text
 
 
-def summary_line(events: list[Event], traced_on: str) -> Text:
+def summary_line(events: list[Event], traced_on: str, episodes: int = 0) -> Text:
     """What the parser found, in one line (quotes shortened), styled like the spans."""
     if not events:
         return Text(f"reflection: no self-check or correction found in the {traced_on}")
@@ -49,6 +48,9 @@ def summary_line(events: list[Event], traced_on: str) -> Text:
             line.append("  ")
             line.append(f" {name} ×{len(found)} ", style=style)
             line.append(f" {quotes}{more}")
+    if episodes:
+        line.append(f"  · {episodes} episode{'s' if episodes > 1 else ''} (a self-check, then a "
+                    "correction of the same point)")
     return line
 
 
@@ -122,28 +124,22 @@ class StreamDisplay:
                      for e in self.events if e.end > self.offset]
         self.view.update(text, spans)
 
-    def finish(self, response: Response | None) -> tuple[list[Event], TracedOn]:
-        """Close the display; return the events of the final traced text and its name.
-
-        The display highlights the streamed text; the returned events come from the
-        complete response (reasoning, else answer), as a run's trace record would.
-        """
+    def finish(self, response: Response | None) -> None:
+        """Close the display (with reasoning that only came in the final response)."""
         self._maybe_scan(force=True)
         self._draw()
         late = response.reasoning.text if response is not None else ""
         if late.strip() and not self.buffers["reasoning"].strip():
-            self.feed("reasoning", late)  # reasoning that only came with the final response
+            self.feed("reasoning", late)
             self._maybe_scan(force=True)
             self._draw()
         if self.view is not None:
             self.view.finish()
             self.view = None
-        if response is None:
-            return self.events, self._traced_name()
-        traced = response.reasoning.text if response.reasoning.text.strip() else response.text
-        return scan(traced), self._traced_name()
 
-    def _traced_name(self) -> TracedOn:
+    @property
+    def traced_on(self) -> TracedOn:
+        """Which streamed text the live events are in."""
         return "reasoning" if self.traced_kind == "reasoning" else "answer"
 
 

@@ -37,7 +37,8 @@ def resample_table(samples: list[Sample], title: str) -> RenderableType:
     """Per sample: self-check / correction flags with the first quote; then the rates."""
     table = Table(title=title, title_justify="left", show_lines=False)
     for col, justify in (("#", "right"), ("status", "left"), ("self-check", "center"),
-                         ("correction", "center"), ("first self-check / correction", "left"),
+                         ("correction", "center"), ("episode", "center"),
+                         ("first self-check / correction", "left"),
                          ("words", "right"), ("s", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for s in samples:
@@ -47,7 +48,7 @@ def resample_table(samples: list[Sample], title: str) -> RenderableType:
         table.add_row(str(s.number), status,
                       Text(YES, style="bold black on yellow") if s.self_checked else NO,
                       Text(YES, style="bold bright_white on magenta") if s.corrected else NO,
-                      quote, str(len(s.text.split())), latency)
+                      YES if s.episodes else NO, quote, str(len(s.text.split())), latency)
     done = [s for s in samples if s.status == "ok"]
     traced = {s.traced_on for s in done}
     where = "reasoning" if traced == {"reasoning"} else (
@@ -57,6 +58,8 @@ def resample_table(samples: list[Sample], title: str) -> RenderableType:
         _rate_line("correction rate", wilson(sum(s.corrected for s in done), len(done))),
         _rate_line("reflection rate (either)",
                    wilson(sum(s.self_checked or s.corrected for s in done), len(done))),
+        _rate_line("episode rate (self-check, then a correction of the same point)",
+                   wilson(sum(s.episodes > 0 for s in done), len(done))),
         Text(f"traced text: {where}. A rate over {len(done)} samples is a tendency with an "
              "interval, not a property of any single answer.", style="dim"),
     ]

@@ -104,6 +104,8 @@ def test_save_creates_a_run_that_analysis_reads_then_appends(
     assert any(a.startswith("query q-") for a in second.added)
     run = load_run(first.path)
     assert len(run.responses) == 3 and run.probeset is not None
+    assert [t["response_id"] for t in run.traces] == [r["id"] for r in run.responses]
+    assert run.traces[0]["counts"]["self_check"] >= 1 and run.traces[0]["parsed"] == "reasoning"
     assert run.probeset.query_by_id(run.responses[2]["query_id"]).text == "Is it open?"
     proc = judge_cli("analyze", str(first.path))
     assert proc.returncode == 0, proc.stderr
@@ -125,6 +127,11 @@ def test_save_appends_to_a_run_made_by_judge_run(probes_file: Path, tmp_path: Pa
     assert len({r.task_id for r in records}) == 1  # the same task id as the run's
     manifest = json.loads((tmp_path / "runs" / "base" / "manifest.json").read_text())
     assert manifest["history"][-1]["responses"] == 1
+    traces = tmp_path / "runs" / "base" / "traces.jsonl"
+    if result.traced:  # a traced run gets the spot sample's trace too
+        assert len(traces.read_text().splitlines()) == 3
+    else:
+        assert not traces.exists()
 
 
 def test_save_refuses_a_page_that_differs_from_the_run(probes_file: Path, tmp_path: Path) -> None:

@@ -45,10 +45,11 @@ def test_error_mid_stream_then_resample_table_with_wilson_rates(
     text = plain(s.run(":resample 4"))
     assert "4/4" in text  # the progress bar ended full
     rows = [line for line in text.splitlines() if line.startswith("│ ") and " ok " in line]
-    assert len(rows) == 4 and all(line.count("✓") == 2 for line in rows)
+    assert len(rows) == 4 and all(line.count("✓") == 3 for line in rows)  # check, fix, episode
     assert "self-check rate: 4/4 = 100%" in text
     assert "(95% Wilson interval 51%–100%)" in text
     assert "correction rate: 4/4 = 100%" in text
+    assert "episode rate (self-check, then a correction of the same point): 4/4" in text
     assert "traced text: reasoning" in text
 
 

@@ -26,25 +26,14 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the `judge` console script."""
-    err = Console(stderr=True)
-    try:
-        rc = app(standalone_mode=False)
-    except JudgeError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors and the like
-        import click
+    """Entry point of the `judge` console script.
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
+    Click handles usage errors, --help and typer.Exit codes (standalone mode); a
+    JudgeError becomes one red line and its class's exit code, never a traceback.
+    """
+    try:
+        app()
+    except JudgeError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False,
+                                   soft_wrap=True)
+        sys.exit(exc.exit_code)

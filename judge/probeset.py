@@ -7,6 +7,7 @@ Samples multiply tasks at run time. A task id is a hash of what the model is sho
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -296,21 +297,23 @@ def _page_fingerprint(page: Page) -> dict[str, str]:
 
 def expand(p: ProbeSet) -> list[Task]:
     """Every page × applicable query, then every combo (samples are applied by the runner)."""
-    tasks: list[Task] = []
+    return list(iter_tasks(p))
+
+
+def iter_tasks(p: ProbeSet) -> Iterator[Task]:
+    """``expand`` one task at a time (a run of 100,000 tasks need not hold them all)."""
     for page in p.pages:
         for q in p.queries:
             if not q.applies(page):
                 continue
             tid = content_hash({"kind": "single", "page": _page_fingerprint(page),
                                 "query": {"id": q.id, "text": q.text}, "template": p.task_template})
-            tasks.append(Task(id=tid, kind="single", template=p.task_template, page_ids=[page.id],
-                              query_id=q.id, query_text=q.text, intent=q.intent,
-                              page_type=page.type))
+            yield Task(id=tid, kind="single", template=p.task_template, page_ids=[page.id],
+                       query_id=q.id, query_text=q.text, intent=q.intent, page_type=page.type)
     for combo in p.combos:
         template = combo.template or p.combo_template
         tid = content_hash({"kind": "combo", "id": combo.id, "query": combo.query,
                             "pages": [_page_fingerprint(p.page(x)) for x in combo.pages],
                             "template": template})
-        tasks.append(Task(id=tid, kind="combo", template=template, page_ids=list(combo.pages),
-                          combo_id=combo.id, query_text=combo.query, intent="combo"))
-    return tasks
+        yield Task(id=tid, kind="combo", template=template, page_ids=list(combo.pages),
+                   combo_id=combo.id, query_text=combo.query, intent="combo")

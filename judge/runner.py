@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +182,7 @@ async def call_with_retries(provider: Provider, request: Request, attempts: int,
     return response, retrying.statistics.get("attempt_number", 1)
 
 
-def iter_items(tasks: list[Task], samples: int, done: set[tuple[str, str, int]],
+def iter_items(tasks: Iterable[Task], samples: int, done: set[tuple[str, str, int]],
                model: str) -> Iterator[tuple[Task, int]]:
     """(task, sample) pairs still to do for one model, task-major."""
     for task in tasks:
@@ -196,7 +196,7 @@ class Runner:
 
     MESSAGE_CACHE = 4096  # rendered tasks kept (items are task-major: a small window is enough)
 
-    def __init__(self, store: RunStore, probes: ProbeSet, tasks: list[Task], templates: Templates,
+    def __init__(self, store: RunStore, probes: ProbeSet, tasks: Iterable[Task], templates: Templates,
                  models: list[str], settings: RunSettings, observers: list[Observer] | None = None,
                  on_progress: Callable[[str], None] | None = None,
                  providers: dict[str, Provider] | None = None) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from judge.manifest import build_manifest
-from judge.probeset import ProbeSet, Task, expand, load_probeset
+from judge.probeset import ProbeSet, Task, iter_tasks, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
 from judge.records import now_iso
@@ -24,9 +26,26 @@ def new_run_id(probes: ProbeSet) -> str:
     return f"{stamp}-{probes.name}-{secrets.token_hex(2)}"
 
 
-def select_tasks(probes: ProbeSet, limit: int | None) -> list[Task]:
-    tasks = expand(probes)
-    return tasks[:limit] if limit else tasks
+class TaskSet:
+    """The tasks of a run, generated again on each pass instead of held in memory
+    (a Task is ~1 KB; a run of 100,000 tasks would hold 100 MB for nothing)."""
+
+    def __init__(self, probes: ProbeSet, limit: int | None = None) -> None:
+        self.probes, self.limit = probes, limit
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[Task]:
+        return islice(iter_tasks(self.probes), self.limit)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(1 for _ in self)
+        return self._len
+
+
+def select_tasks(probes: ProbeSet, limit: int | None) -> TaskSet:
+    """The first ``limit`` tasks of a probe set (all when None), as a re-iterable."""
+    return TaskSet(probes, limit)
 
 
 def templates_for(probes: ProbeSet) -> Templates:

@@ -138,7 +138,13 @@ def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed
         hits.extend(raw_hits(scanner, low, s, e))
     hits = resolve(hits, kinds, low)
     pats = scanner.patterns
-    events = [Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang) for s, e, p in hits]
+    events = []
+    for s, e, p in hits:
+        while e > s and text[e - 1].isspace():  # spans never end or start with blanks
+            e -= 1
+        while s < e and text[s].isspace():
+            s += 1
+        events.append(Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang))
     episodes = build_episodes(text, events)
     corrections = _follow(text, answer, events, episodes, segs)
     vals = [c.value for c in corrections if c.value is not None]

@@ -26,20 +26,28 @@ def test_library_is_package_data_with_both_languages_and_kinds():
     assert LIB.ident.startswith(f"{LIB.version}+")
 
 
+FULL = LIB.scanner()
+INDEX = {p.name: i for i, p in enumerate(FULL.patterns)}
+
+
+def own_hits(name: str, example: str) -> list:
+    """Raw hits of pattern ``name`` (before overlaps are resolved). In the full scanner an
+    earlier rule on the same anchor can take the position first, so a miss is re-checked
+    with a scanner of this pattern alone (compiled only then: compiling is the slow part)."""
+    hits = [h for h in raw_hits(FULL, fold(example)) if h[2] == INDEX[name]]
+    return hits or raw_hits(LIB.scanner(names=(name,)), fold(example))
+
+
 @pytest.mark.parametrize(("name", "example"), CASES_POS)
 def test_positive_example_matches_its_pattern_and_the_full_scan(name, example):
-    pattern = LIB.get(name)
-    own = LIB.scanner(names=(name,))
-    assert raw_hits(own, fold(example)), f"{name} does not match its example {example!r}"
-    full = LIB.scanner()
-    kinds = [p.category for p in full.patterns]
-    assert pattern.category in {kinds[p] for _, _, p in scan(LIB, example)}, example
+    assert own_hits(name, example), f"{name} does not match its example {example!r}"
+    kinds = [p.category for p in FULL.patterns]
+    assert LIB.get(name).category in {kinds[p] for _, _, p in scan(LIB, example)}, example
 
 
 @pytest.mark.parametrize(("name", "example"), CASES_NEG)
 def test_negative_example_does_not_match_its_pattern(name, example):
-    own = LIB.scanner(names=(name,))
-    hits = raw_hits(own, fold(example))
+    hits = own_hits(name, example)
     assert not hits, f"{name} matched its negative {example!r}: {[example[s:e] for s, e, _ in hits]}"
 
 

@@ -3,6 +3,7 @@
 Routes: POST /v1/chat/completions, /v1/responses, /v1/messages (JSON or SSE when the body
 says ``"stream": true``); POST /_fake/config (replace the FakeConfig), GET /_fake/stats
 (``?detail=1`` adds per-prompt attempts, successes and timestamps), POST /_fake/reset.
+The batch endpoints of both vendors (files, batches, results) live in ``batches``.
 """
 
 from __future__ import annotations
@@ -209,4 +210,7 @@ def make_app(state: State) -> web.Application:
     app.router.add_post("/_fake/config", set_config)
     app.router.add_get("/_fake/stats", get_stats)
     app.router.add_post("/_fake/reset", reset)
+    from tests.fakeserver.batches import add_batch_routes  # imports this module
+
+    add_batch_routes(app, state)
     return app

@@ -15,7 +15,7 @@ from judge.cli.app import app
 from judge.errors import JudgeError
 
 # Command modules, imported for their side effect of registering on `app`.
-COMMAND_MODULES = ["probes", "models", "run", "traces", "spot", "analyze", "judging"]
+COMMAND_MODULES = ["probes", "models", "run", "traces", "spot", "analyze", "judging", "batch"]
 
 for _name in COMMAND_MODULES:
     try:

@@ -14,6 +14,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
 from rich.table import Table
 
 from judge.cli.app import app
+from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
 from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
                                JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
                                watch)
@@ -102,6 +103,8 @@ def run(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
+    batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
+    poll: float = POLL,
 ) -> None:
     """Run a probe set: every page × query (and combo) × samples, for every --model.
 
@@ -111,13 +114,21 @@ def run(
     Responses stream into runs/RUN_ID/responses.jsonl as they complete (failures into
     errors.jsonl). Exit code: 0 all done, 1 some tasks failed, 130 interrupted —
     `judge run --resume <id>` then finishes the run without redoing finished tasks.
+
+    With --batch, openai:/anthropic: models go through the vendors' batch APIs (see
+    `judge batch --help`); judging follows as a second phase once responses are in.
     """
     from judge.grading.live import build_judges, plan_from_manifest, session_for_runner
     from judge.runs import finish, prepare_resume, prepare_run
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
                      judge_temperature, use_cache=not no_cache) if judge else None
+    if wait and not batch:
+        raise ConfigError("--wait goes with --batch (or use `judge batch collect RUN --wait`)")
     if resume:
+        from judge.cli.batch import guard_resume
+
+        guard_resume(resume, out, batch)
         if probeset or model or judge:
             raise ConfigError("--resume takes the run's own probe set, models and judges; "
                               "give no PROBESET, --model or --judge with it (add judges to a "
@@ -150,6 +161,10 @@ def run(
         console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
                       f"{settings.samples} samples × {len(model)} model(s) = {pending} calls → "
                       f"{runner.store.path}", highlight=False)
+        if batch:
+            from judge.cli.batch import run_in_batch_mode
+
+            return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
     session = session_for_runner(runner, plan, record=not resume) if plan else None
     judging = (session, judge_providers) if session else None
     try:

@@ -83,6 +83,11 @@ def _number_key(s: str) -> str | None:
     return t or None
 
 
+def numbers(text: str) -> set[str]:
+    """Normalised numbers of a text ("1,200" -> "1200", "$4.50" -> "4.5")."""
+    return _numbers(text)
+
+
 def _numbers(text: str) -> set[str]:
     return {k for m in _NUMBER.finditer(text) if (k := _number_key(m.group()))}
 
@@ -177,7 +182,8 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
 
 
 def follow_through(text: str, answer: str | None, correction: int, start: int,
-                   episode: int | None, gap_ctx: str = "", stop_at: int | None = None) -> FollowThrough:
+                   episode: int | None, gap_ctx: str = "", stop_at: int | None = None,
+                   answer_numbers: set[str] | None = None) -> FollowThrough:
     """The follow-through record of the correction event starting at ``start`` (context
     ends at ``stop_at``, e.g. the end of its <think> block)."""
     ctx = context_after(text, start, stop_at=stop_at)
@@ -191,7 +197,7 @@ def follow_through(text: str, answer: str | None, correction: int, start: int,
     if not expected and not rejected:
         ft.reason = "the correction names nothing checkable"
         return ft
-    nums = _numbers(answer)
+    nums = _numbers(answer) if answer_numbers is None else answer_numbers
     ft.found = [t for t in expected if present(t, answer, nums)]
     ft.found_rejected = [t for t in rejected if present(t, answer, nums)]
     if ft.found_rejected and not ft.found:

@@ -82,10 +82,7 @@ class Group:
 
     def compile(self) -> regex.Pattern[str]:
         if self.rx is None:
-            esc = regex.escape(self.anchor)
-            src = esc + "(?:" + "|".join(_branch(k, r, esc)
-                                         for k, (_, r) in enumerate(self.rules)) + ")"
-            rx = regex.compile(src, FLAGS)
+            rx = regex.compile(_group_source(self.anchor, self.rules), FLAGS)
             self.markers = tuple((rx.groupindex[f"m{k}"], idx)
                                  for k, (idx, _) in enumerate(self.rules))
             self.lead_group = rx.groupindex.get("L", 0)
@@ -198,6 +195,27 @@ def literal_prefix(src: str) -> tuple[str, str]:
         out.append(lit)
         i = j
     return "".join(out), src[i:]
+
+
+def _group_source(anchor: str, rules: list[tuple[int, Rule]]) -> str:
+    """The pattern of one anchor group. Rules with the same lead share one branch: their
+    tails are alternatives inside an atomic group and the lead is checked once, by a
+    look-behind over anchor + the matched tail (whether the lead matches does not depend
+    on which tail did, so giving up the other tails loses nothing). Each tail alternative
+    starts with its literal prefix, a cheap character test."""
+    esc = regex.escape(anchor)
+    by_lead: dict[str, list[tuple[int, Rule]]] = {}
+    for k, (_, rule) in enumerate(rules):
+        by_lead.setdefault(rule.lead.strip(), []).append((k, rule))
+    branches = []
+    for j, (lead, members) in enumerate(by_lead.items()):
+        tails = "|".join(f"{regex.escape(lit)}(?:{rest}\n)(?P<m{k}>)"
+                         for k, rule in members for lit, rest in [literal_prefix(rule.tail)])
+        if not lead:
+            branches.append(f"(?:{tails})")
+        else:
+            branches.append(f"(?>(?P<t{j}>{tails}))(?<=(?P<L>{members[0][1].lead}\n){esc}(?P=t{j}))")
+    return esc + "(?:" + "|".join(branches) + ")"
 
 
 def _branch(k: int, rule: Rule, esc: str) -> str:

@@ -28,6 +28,7 @@ _ANCHORS = regex.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|
 _REFLECTIVE = frozenset(
     "wait check verify again actually mistake wrong correct error sure right should think "
     "double recheck reconsider let's hmm calculation answer summary".split())
+MAX_FOLLOW = 64  # follow-through is evaluated for at most the last this-many corrections
 ADJACENT = 240  # a correction this close after a self-check is about the same point
 MAX_EPISODE_GAP = 2000  # farther apart than this, a correction starts no episode
 
@@ -110,9 +111,15 @@ def build_episodes(text: str, events: list[Event]) -> list[Episode]:
 def _follow(text: str, answer: str | None, events: list[Event], episodes: list[Episode],
             segs: list[tuple[int, int]]) -> list[FollowThrough]:
     owner = {c: k for k, ep in enumerate(episodes) for c in ep.corrections}
+    ans_nums = ft.numbers(answer) if answer else set()
+    idx = [i for i, ev in enumerate(events) if ev.kind == "correction"]
+    skip = set(idx[:-MAX_FOLLOW])
     out = []
-    for i, ev in enumerate(events):
-        if ev.kind != "correction":
+    for i in idx:
+        ev = events[i]
+        if i in skip:  # bound the work on pathological inputs; the last ones decide
+            out.append(FollowThrough(i, owner.get(i), None, reason="not evaluated: only the "
+                                     f"last {MAX_FOLLOW} corrections of a trace are"))
             continue
         seg_end = next((e for s, e in segs if s <= ev.start < e), len(text))
         k = owner.get(i)
@@ -120,7 +127,7 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
         if k is not None:
             sc = events[episodes[k].self_check]
             gap_ctx = ft.sentence_around(text, sc.start, sc.end)
-        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx, seg_end))
+        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx, seg_end, ans_nums))
     for f in out:  # an episode's value: its last correction with a value
         if f.episode is not None and f.value is not None:
             episodes[f.episode].follow_through = f.value

@@ -1,0 +1,190 @@
+"""Trace-parser throughput and adversarial cost, as figures measured in one run.
+
+    python bench/traces.py [--mb 12] [--adv-mb 1] [--seed 7]
+
+Corpus: >= 10 MB of documents (2-12 KB each, one language per document, like one model's
+reasoning) made by concatenating dev-set traces (tests/data/traces/devset.jsonl) with
+variations: numbers changed, traces shuffled and repeated, with their answers. Every
+document goes through the full parser (``parse_trace(text, answer=...)``: scan, events,
+episodes, follow-through). Groups are compiled before timing (compile time is printed).
+
+Adversarial inputs (~1 MB each): the issue's list (1 MB of "wait ", no spaces, mixed
+scripts, emoji, lone surrogates, empty) plus inputs aimed at this design: every anchor
+literal repeated densely, with and without separators, and truncated positive examples
+repeated. For each, cost per byte / normal cost per byte is printed; targets: >= 20 MB/s
+on one core, slowest adversarial <= 3x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from judge.traces import load_library, parse_trace  # noqa: E402
+
+DEVSET = ROOT / "tests" / "data" / "traces" / "devset.jsonl"
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """The same trace with its numbers changed (so documents are not verbatim repeats)."""
+    out, i = [], 0
+    for j, ch in enumerate(text):
+        if ch.isdigit() and rng.random() < 0.5:
+            out.append(text[i:j])
+            out.append(str(rng.randint(0, 9)))
+            i = j + 1
+    out.append(text[i:])
+    return "".join(out)
+
+
+_SENT = None
+
+
+def _work_sentences(recs: list[dict]) -> dict[str, list[str]]:
+    """Non-reflective sentences of the dev set (hard negatives, and the sentences of
+    reflective traces that contain no labeled span): the "work" between reflections."""
+    import re
+
+    out: dict[str, list[str]] = {"en": [], "zh": []}
+    split = re.compile(r"(?<=[.!?。！？])\s*")
+    for r in recs:
+        spans = [(lab["start"], lab["end"]) for lab in r["labels"]]
+        pos = 0
+        for sent in split.split(r["text"]):
+            start = r["text"].find(sent, pos)
+            end = start + len(sent)
+            pos = end
+            if sent.strip() and not any(s < end and start < e for s, e in spans):
+                out[r["lang"]].append(sent.strip())
+    return out
+
+
+def corpus(mb: float, seed: int, density: float = 1500.0) -> list[tuple[str, str | None]]:
+    """Documents of 2-12 KB; on average one reflective dev trace per ``density`` bytes,
+    the rest non-reflective dev-set sentences (0 = reflective traces only)."""
+    rng = random.Random(seed)
+    recs = [json.loads(x) for x in DEVSET.read_text("utf-8").splitlines() if x.strip()]
+    refl = {lang: [r for r in recs if r["lang"] == lang and r["labels"]] for lang in ("en", "zh")}
+    work = _work_sentences(recs)
+    docs, total, target = [], 0, int(mb * 1e6)
+    while total < target:
+        lang = "en" if rng.random() < 0.7 else "zh"
+        size = rng.randint(2000, 12000)
+        parts, n, answer, since = [], 0, None, 0
+        while n < size:
+            if density and since < density:
+                t = vary(rng.choice(work[lang]), rng)
+            else:
+                r = rng.choice(refl[lang])
+                t, answer, since = vary(r["text"], rng), r["answer"] or answer, 0
+            parts.append(t)
+            b = len(t.encode("utf-8"))
+            n, since = n + b, since + b
+        doc = (" " if lang == "en" else "").join(parts)
+        docs.append((doc, answer))
+        total += len(doc.encode("utf-8"))
+    return docs
+
+
+def adversarial(adv_mb: float) -> dict[str, str]:
+    n = int(adv_mb * 1e6)
+
+    def fill(unit: str) -> str:
+        return unit * max(1, n // max(1, len(unit.encode("utf-8", "surrogatepass"))))
+
+    lib = load_library()
+    cases = {
+        "wait_x1MB ('wait ')": fill("wait "),
+        "Wait, (event per clause)": fill("Wait, "),
+        "no spaces (a)": "a" * n,
+        "no spaces (words)": fill("letmedouble-checkwaitactually"),
+        "mixed scripts": fill("Let me check 检查 ☃ ∑ wait等等 Actually它 Ωμέγα привет "),
+        "emoji": fill("😀🎉🙂"),
+        "lone surrogates": fill(json.loads('"\\ud800 wait \\udfff "')),
+        "spaces": " " * n,
+        "newlines": "\n" * n,
+        "question marks": "?" * n,
+        "CJK 等等，": fill("等等，"),
+    }
+    for anchor in lib.anchors():
+        cases[f"anchor {anchor!r} + space"] = fill(anchor + " ")
+        cases[f"anchor {anchor!r} dense"] = fill(anchor)
+    for p in lib.patterns:
+        for ex in p.positive[:2]:
+            cases[f"near-miss {p.name}: {ex[:24]!r}"] = fill(ex[:-2] + " ")
+    return cases
+
+
+def timed(text: str, answer: str | None = None, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        parse_trace(text, answer=answer)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mb", type=float, default=12.0, help="corpus size in MB (>= 10)")
+    ap.add_argument("--adv-mb", type=float, default=1.0, help="size of each adversarial input")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--density", type=float, default=1500.0,
+                    help="bytes per reflective trace in the corpus (0: reflective traces only)")
+    ap.add_argument("--top", type=int, default=12, help="adversarial rows to print")
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    lib = load_library()
+    lib.scanner().compile_all()
+    print(f"library {lib.ident}: {len(lib.patterns)} patterns, {len(lib.anchors())} anchors; "
+          f"load + compile {time.perf_counter() - t:.2f} s (once per process)")
+
+    docs = corpus(args.mb, args.seed, args.density)
+    for d, a in docs[:20]:  # warm caches
+        parse_trace(d, answer=a)
+    size = {lang: 0 for lang in ("en", "zh")}
+    spent = {lang: 0.0 for lang in ("en", "zh")}
+    events = 0
+    for d, a in docs:
+        lang = "zh" if any("\u4e00" <= c <= "\u9fff" for c in d[:200]) else "en"
+        t = time.perf_counter()
+        res = parse_trace(d, answer=a)
+        spent[lang] += time.perf_counter() - t
+        size[lang] += len(d.encode("utf-8"))
+        events += len(res.events)
+    total_b, total_t = sum(size.values()), sum(spent.values())
+    per_byte = total_t / total_b
+    print(f"\ncorpus: {len(docs)} documents, {total_b / 1e6:.1f} MB, {events} events "
+          f"(one per {total_b / max(1, events):.0f} bytes)")
+    print(f"  throughput: {total_b / total_t / 1e6:.1f} MB/s (one core, full parse per document)")
+    for lang in ("en", "zh"):
+        if size[lang]:
+            print(f"    {lang}: {size[lang] / 1e6:.1f} MB at {size[lang] / spent[lang] / 1e6:.1f} MB/s")
+
+    rows = []
+    for name, text in adversarial(args.adv_mb).items():
+        b = max(1, len(text.encode("utf-8", "surrogatepass")))
+        dt = timed(text)
+        rows.append(((dt / b) / per_byte, name, b / dt / 1e6))
+    rows.sort(reverse=True)
+    print(f"\nadversarial inputs ({len(rows)}), cost per byte relative to the corpus:")
+    for ratio, name, mbs in rows[:args.top]:
+        print(f"  {ratio:5.2f}x  {mbs:7.1f} MB/s  {name}")
+    issue = [r for r in rows if not r[1].startswith(("anchor", "near-miss"))]
+    print(f"\nslowest adversarial input: {rows[0][0]:.2f}x normal per byte ({rows[0][1]})")
+    print(f"slowest of the issue's list: {issue[0][0]:.2f}x ({issue[0][1]})")
+    print(f"targets: >= 20 MB/s -> {total_b / total_t / 1e6:.1f} MB/s; "
+          f"adversarial <= 3x -> {rows[0][0]:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

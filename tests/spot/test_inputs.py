@@ -8,8 +8,9 @@ import pytest
 
 from judge.errors import ConfigError, InputError
 from judge.probeset import expand, load_probeset
-from judge.spot import inputs
-from tests.conftest import ROOT
+from judge.spot import inputs, open_session
+from judge.spot.session import SpotSettings
+from tests.conftest import ROOT, judge_cli
 
 
 def test_a_task_by_id_prefix_page_query_or_combo(probes_file: Path) -> None:
@@ -60,3 +61,22 @@ def test_bad_page_files_say_what_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("  \n")
     with pytest.raises(InputError, match="empty"):
         inputs.read_page(tmp_path / "empty.txt")
+
+
+def test_open_session_on_a_page_file_and_a_typed_query(tmp_path: Path) -> None:
+    page = tmp_path / "notice.md"
+    page.write_text("# Ferry notice\nThe 7:40 ferry is cancelled on Friday.\n")
+    session = open_session("compat:m@http://127.0.0.1:9/v1", page=page, query="When?",
+                           settings=SpotSettings(page_type="short"))
+    assert session.task.page_ids == ["notice"] and session.task.query_text == "When?"
+    assert session.probes.page("notice").type == "short"
+    prompt = "\n".join(m.content for m in session.messages_for(session.task))
+    assert "The 7:40 ferry is cancelled on Friday." in prompt and "When?" in prompt
+
+
+def test_the_command_line_says_what_is_missing(tmp_path: Path) -> None:
+    proc = judge_cli("spot", "--model", "compat:m@http://127.0.0.1:9/v1", cwd=tmp_path)
+    assert proc.returncode == 2 and "--probes FILE" in proc.stderr
+    proc = judge_cli("spot", "--model", "compat:m@http://127.0.0.1:9/v1", "--page",
+                     str(tmp_path / "nope.md"), cwd=tmp_path)
+    assert proc.returncode == 2 and "page file not found" in proc.stderr

@@ -8,7 +8,7 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -112,7 +112,7 @@ class Spot:
 
 
 @pytest.fixture
-def spot(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
+def spot(tmp_path: Path) -> Iterator[Callable[..., Spot]]:
     """Start `judge spot ARGS` in a pty (cwd: a temp dir); quit it after the test."""
     started: list[Spot] = []
 

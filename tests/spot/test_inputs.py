@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+import judge.cli  # noqa: F401 - registers the commands on app
+from judge.cli.app import app
 from judge.errors import ConfigError, InputError
 from judge.probeset import expand, load_probeset
 from judge.spot import inputs, open_session
 from judge.spot.session import SpotSettings
-from tests.conftest import ROOT, judge_cli
+from tests.conftest import ROOT
 
 
 def test_a_task_by_id_prefix_page_query_or_combo(probes_file: Path) -> None:
@@ -75,8 +78,13 @@ def test_open_session_on_a_page_file_and_a_typed_query(tmp_path: Path) -> None:
 
 
 def test_the_command_line_says_what_is_missing(tmp_path: Path) -> None:
-    proc = judge_cli("spot", "--model", "compat:m@http://127.0.0.1:9/v1", cwd=tmp_path)
-    assert proc.returncode == 2 and "--probes FILE" in proc.stderr
-    proc = judge_cli("spot", "--model", "compat:m@http://127.0.0.1:9/v1", "--page",
-                     str(tmp_path / "nope.md"), cwd=tmp_path)
-    assert proc.returncode == 2 and "page file not found" in proc.stderr
+    runner = CliRunner()
+    spec = "compat:m@http://127.0.0.1:9/v1"
+    result = runner.invoke(app, ["spot", "--model", spec])
+    assert isinstance(result.exception, ConfigError) and "--probes FILE" in str(result.exception)
+    result = runner.invoke(app, ["spot", "--model", spec, "--page", str(tmp_path / "nope.md")])
+    assert isinstance(result.exception, InputError)
+    assert "page file not found" in str(result.exception)
+    result = runner.invoke(app, ["spot", "--model", spec, "--page", str(tmp_path / "nope.md"),
+                                 "--page-type", "blog"])
+    assert isinstance(result.exception, ConfigError) and "--page-type" in str(result.exception)

@@ -35,7 +35,8 @@ def all_tasks(probes: ProbeSet) -> list[Task]:
 
 
 def resolve_task(probes: ProbeSet, ref: str) -> Task:
-    """A task by id, unambiguous id prefix, ``PAGE_ID:QUERY_ID`` or combo id."""
+    """A task by id, unambiguous id prefix, ``PAGE_ID:QUERY_ID``, combo id, or a page id
+    when that page has one task."""
     ref = ref.strip()
     tasks = all_tasks(probes)
     if ":" in ref:
@@ -47,6 +48,12 @@ def resolve_task(probes: ProbeSet, ref: str) -> Task:
     matches = [t for t in tasks if t.id.startswith(ref)] if ref else []
     if len(matches) == 1:
         return matches[0]
+    on_page = [t for t in tasks if t.kind == "single" and t.page_ids == [ref]]
+    if len(on_page) == 1:
+        return on_page[0]
+    if on_page and not matches:
+        shown = ", ".join(f"{ref}:{t.query_id}" for t in on_page)
+        raise ConfigError(f"page {ref!r} has {len(on_page)} tasks; pick one: {shown}")
     if matches:
         shown = ", ".join(f"{t.id} ({t.label})" for t in matches[:5])
         raise ConfigError(f"task {ref!r} is ambiguous: {len(matches)} tasks start with it "

@@ -24,6 +24,10 @@ def test_a_task_by_id_prefix_page_query_or_combo(probes_file: Path) -> None:
     assert inputs.resolve_task(probes, first.id[:6]) == first
     assert inputs.resolve_task(probes, "paper-b:method").query_id == "method"
     assert inputs.resolve_task(probes, "both").combo_id == "both"
+    with pytest.raises(ConfigError, match="page 'paper-b' has 2 tasks; pick one: "
+                                          "paper-b:overview, paper-b:method"):
+        inputs.resolve_task(probes, "paper-b")
+    assert inputs.resolve_task(probes, "news-a").page_ids == ["news-a"]  # its only task
     with pytest.raises(ConfigError, match="no task 'zzz'"):
         inputs.resolve_task(probes, "zzz")
     with pytest.raises(ConfigError, match="no query 'nope'"):

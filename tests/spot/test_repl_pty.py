@@ -69,6 +69,14 @@ def test_ctrl_c_cancels_the_generation_not_the_session(
     while fake.stats()["outcomes"].get("cancelled", 0) < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert fake.stats()["outcomes"].get("cancelled") == 1  # the server saw the stream cut
+    s.send(":resample 2")  # Ctrl-C stops a resample too; its table says what happened
+    s.child.expect("0/2")
+    time.sleep(0.5)
+    s.child.sendintr()
+    text = plain(s.prompt(timeout=10))
+    rows = [line for line in text.splitlines() if line.startswith("│ ")]
+    assert len(rows) == 2 and all(" cancelled " in row for row in rows)
+    assert "self-check rate: no finished samples" in text
     s.child.sendintr()  # Ctrl-C at the prompt only gives a fresh prompt
     s.child.expect_exact(ACCEPTED)
     s.prompt()

@@ -20,8 +20,12 @@ def _build_module():
 
 
 def test_devset_jsonl_is_built_from_source(devset):
-    rebuilt = _build_module().parse_source((DATA / "source.txt").read_text("utf-8"))
+    mod = _build_module()
+    rebuilt = mod.parse_source((DATA / "source.txt").read_text("utf-8"))
     assert rebuilt == devset, "devset.jsonl is stale: run python tests/data/traces/build.py"
+    with open(DATA / "holdout.jsonl", encoding="utf-8") as fh:
+        holdout = [json.loads(line) for line in fh if line.strip()]
+    assert mod.parse_source((DATA / "holdout_source.txt").read_text("utf-8")) == holdout
 
 
 def test_devset_composition(devset):
@@ -90,3 +94,13 @@ def test_follow_through_signal_on_labeled_traces(devset):
     print(f"\nfollow-through: {right}/{decided} right, {len(labeled) - decided} undecided")
     assert decided >= len(labeled) // 2
     assert right >= 0.85 * decided
+
+
+def test_holdout_report():
+    """Held-out traces, written after the patterns were frozen: reported, not a bar
+    (the patterns must not be tuned on them). A loose floor catches gross regressions."""
+    with open(DATA / "holdout.jsonl", encoding="utf-8") as fh:
+        holdout = [json.loads(line) for line in fh if line.strip()]
+    report = score(holdout)
+    print("\ntrace parser on the held-out set:\n" + json.dumps(report, indent=2))
+    assert report["self_check"]["precision"] >= 0.6 and report["self_check"]["f1"] >= 0.5

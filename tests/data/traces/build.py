@@ -57,20 +57,26 @@ def parse_source(src: str) -> list[dict]:
     return records
 
 
-def main() -> int:
-    records = parse_source((HERE / "source.txt").read_text("utf-8"))
+def build(source: str, target: str) -> list[dict]:
+    records = parse_source((HERE / source).read_text("utf-8"))
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids)), "duplicate ids"
     for r in records:
         assert r["hard_negative"] == (not r["labels"]), f"{r['id']}: negatives have no labels"
         for lab in r["labels"]:
             assert r["text"][lab["start"]:lab["end"]] == lab["text"]
-    with open(HERE / "devset.jsonl", "w", encoding="utf-8") as fh:
+    with open(HERE / target, "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     neg = sum(r["hard_negative"] for r in records)
     print(f"{len(records)} traces, {neg} hard negatives, "
-          f"{sum(len(r['labels']) for r in records)} labeled spans -> devset.jsonl")
+          f"{sum(len(r['labels']) for r in records)} labeled spans -> {target}")
+    return records
+
+
+def main() -> int:
+    build("source.txt", "devset.jsonl")
+    build("holdout_source.txt", "holdout.jsonl")
     return 0
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from judge.grading.session import JudgePlan
 from judge.probeset import ProbeSet
 from judge.runner import Runner, RunSettings
 from judge.runs import select_tasks, templates_for
 from judge.store import PROBESET, RunStore
+
+if TYPE_CHECKING:  # judge.grading is imported only by runs that judge
+    from judge.grading.session import JudgePlan
 
 
 class BatchSettings(BaseModel):
@@ -51,8 +53,13 @@ def open_context(ref: str | Path, out_dir: Path) -> RunContext:
 
 
 def plan_of(manifest: dict[str, Any]) -> JudgePlan | None:
+    """The run's judging plan, if it has judges."""
     raw = manifest.get("judging")
-    return JudgePlan.model_validate(raw) if raw else None
+    if not raw:
+        return None
+    from judge.grading.session import JudgePlan
+
+    return JudgePlan.model_validate(raw)
 
 
 def batch_settings(manifest: dict[str, Any]) -> BatchSettings:

@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from judge.batch.context import RunContext
 from judge.batch.generation import GenerationWork
-from judge.batch.judging import JudgingWork, judge_online
 from judge.batch.ledger import BatchEntry, Ledger, Phase
 from judge.batch.vendor import BatchLine, RemoteBatch, VendorBatches, batchable, chunks, client_for
 from judge.cache import ResponseCache
 from judge.errors import JudgeError
 from judge.records import now_iso
 
-RetryMode = Literal["now", "idle"]
+if TYPE_CHECKING:  # judging (and judge.grading) is imported only by runs that judge
+    from judge.batch.judging import JudgingWork
 
 
 @dataclass
@@ -84,6 +84,8 @@ class BatchEngine:
             skip |= self.generation.failed_keys()
         before = self.generation.cached
         for spec in self.ctx.settings.models:
+            if not self.generation.has_pending(spec, skip):
+                continue
             try:
                 client = self.client(spec)
                 report.submitted += await self._submit(client, "generation",
@@ -165,6 +167,8 @@ class BatchEngine:
         report.collected.append(entry)
 
     def _judging(self) -> JudgingWork:
+        from judge.batch.judging import JudgingWork
+
         assert self.ctx.plan is not None
         judges = [j for j in self.ctx.plan.judges if batchable(j)]
         return JudgingWork(self.ctx, self.ledger, self.ctx.plan,
@@ -222,6 +226,8 @@ class BatchEngine:
             retry.discard("judging")
         online = [j for j in self.ctx.plan.judges if not batchable(j)]
         if online and self._judged_at != len(self.done):
+            from judge.batch.judging import judge_online
+
             counts = await judge_online(self.ctx, self.ctx.plan, online)
             report.judged_online += sum(counts.values())
             self._judged_at = len(self.done)

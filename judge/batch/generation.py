@@ -80,6 +80,11 @@ class GenerationWork:
                     continue
                 yield client.line(row["c"], request, row)
 
+    def has_pending(self, spec: str, skip: set[Key]) -> bool:
+        """Whether ``spec`` has an item not done and not in ``skip``."""
+        items = iter_items(self.runner.tasks, self.runner.settings.samples, self.done | skip, spec)
+        return next(items, None) is not None
+
     def failed_keys(self) -> set[Key]:
         """Work keys of failed items in generation batches not retried yet."""
         keys: set[Key] = set()

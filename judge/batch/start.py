@@ -5,13 +5,16 @@ then one collect pass (or passes until done with ``wait``)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from judge.batch.context import BatchSettings, RunContext
 from judge.batch.engine import BatchEngine, PassReport
 from judge.batch.vendor import batchable
-from judge.grading.session import JudgePlan, record_plan
 from judge.runner import RunResult, Runner
 from judge.runs import finish
+
+if TYPE_CHECKING:
+    from judge.grading.session import JudgePlan
 
 OnlineRun = Callable[[Runner], Awaitable[RunResult]]
 
@@ -35,6 +38,8 @@ def prepare(runner: Runner, plan: JudgePlan | None, batch_size: int | None) -> R
                              batch_size=batch_size)
     runner.store.update_manifest(batch_mode=settings.model_dump(mode="json"))
     if plan is not None:
+        from judge.grading.session import record_plan
+
         record_plan(runner.store, plan, runner.templates)
     return RunContext(runner.store, runner, plan, settings)
 

@@ -151,7 +151,7 @@ async def control(sdk: ModuleType, spec: str, call: Callable[[], Awaitable[T]], 
                 and (replay_safe or exc.status is not None))
 
     retrying = AsyncRetrying(stop=stop_after_attempt(attempts), reraise=True,
-                             wait=wait_exponential_jitter(initial=initial, max=30.0),
+                             wait=wait_exponential_jitter(multiplier=initial, max=30.0, jitter=initial),
                              retry=retry_if_exception(retryable))
     async for attempt in retrying:
         with attempt:

@@ -56,13 +56,14 @@ def batch_stats(fake: FakeServer) -> dict[str, Any]:
     return fake._call("GET", "/_fake/batches/stats")
 
 
-def make_probes(path: Path, pages: int, queries: int, samples: int = 1) -> Path:
+def make_probes(path: Path, pages: int, queries: int, samples: int = 1, kps: int = 1) -> Path:
     """A probe set of pages × queries tasks (short pages: fast to render)."""
     lines = ["name: batchgen", "version: 1", f"samples: {samples}", "pages:"]
     for p in range(pages):
         lines += [f"  - id: page-{p}", "    type: news", f"    title: Page {p}",
                   f"    text: \"Page {p}. The council approved the budget; transit rises 12%.\"",
-                  "    key_points:", "      - {id: kp1, role: core, text: budget approved}"]
+                  "    key_points:"]
+        lines += [f"      - {{id: kp{k}, role: core, text: point {k}}}" for k in range(1, kps + 1)]
     lines.append("queries:")
     lines += [f"  - {{id: q{q}, intent: overview, text: \"Question {q}?\"}}" for q in range(queries)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

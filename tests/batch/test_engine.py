@@ -160,3 +160,19 @@ def test_online_models_run_online_beside_batches(fake: FakeServer, tmp_path: Pat
     online = [r for r in rows(run, "responses.jsonl") if r["model"] == compat]
     assert all("batch_id" not in r for r in online)
     assert manifest(run)["batch_mode"]["models"] == [OPENAI]
+
+
+def test_missing_key_is_reported_and_the_other_model_still_goes(
+        fake: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    probes = make_probes(tmp_path / "p.yaml", pages=2, queries=2)
+    ctx, report = start_run(probes, [ANTHROPIC, OPENAI], tmp_path, "nokey")
+    assert [e.model for e in report.submitted] == [OPENAI]
+    assert any("ANTHROPIC_API_KEY is not set" in p for p in report.problems)
+    entry = manifest(ctx.store.path)["batches"][0]
+    assert entry["state"] == "not-submitted" and entry["id"] is None
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-batch-8e21b4c09f6a")
+    later = collect(ctx)  # never-submitted items go out with the next collect
+    assert [e.model for e in later.submitted] == [ANTHROPIC]
+    collect(ctx)
+    assert len(keys(ctx.store.path)) == 8 and manifest(ctx.store.path)["status"] == "complete"

@@ -14,12 +14,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from judge.batch.context import RunContext
 from judge.batch.generation import GenerationWork
 from judge.batch.ledger import BatchEntry, Ledger, Phase
-from judge.batch.vendor import BatchLine, RemoteBatch, VendorBatches, batchable, chunks, client_for
+from judge.batch.vendor import (
+    BatchLine,
+    RemoteBatch,
+    VendorBatches,
+    batchable,
+    chunks,
+    client_for,
+)
 from judge.cache import ResponseCache
 from judge.errors import JudgeError
 from judge.records import now_iso
@@ -62,6 +69,11 @@ class BatchEngine:
         self.generation = GenerationWork(ctx.runner, self.ledger, self.done, self.cache)
         self._clients: dict[str, VendorBatches] = {}
         self._judged_at: int | None = None  # responses count when online judges last ran
+
+    @property
+    def judges_here(self) -> bool:
+        """Whether this run judges as a batch phase (``judge run --batch --judge ...``)."""
+        return self.ctx.plan is not None and self.ctx.settings.judging
 
     def client(self, spec: str) -> VendorBatches:
         if spec not in self._clients:
@@ -203,7 +215,7 @@ class BatchEngine:
         if gen_retry:
             self._mark_retried("generation", report)
             retry.discard("generation")
-        if self.ctx.plan is not None and not self.ledger.in_flight("generation"):
+        if self.judges_here and not self.ledger.in_flight("generation"):
             await self._judging_pass(report, retry, retry_now)
         self._set_status(report)
         return report
@@ -219,8 +231,10 @@ class BatchEngine:
             skip = work.in_flight()
             for judge, client in work.clients.items():
                 lines = work.lines(settled.deferred, skip, judge)
-                if lines:
+                try:
                     report.submitted += await self._submit(client, "judging", lines)
+                except JudgeError as exc:  # submitted again by the next collect
+                    report.problems.append(f"{judge}: judge requests not submitted: {exc}")
         if jud_retry:
             self._mark_retried("judging", report)
             retry.discard("judging")
@@ -238,7 +252,7 @@ class BatchEngine:
             self.store.update_manifest(status="batch-pending", ended=None)
             return
         missing = self.ctx.runner.pending_count(self.done)
-        held = report.held if self.ctx.plan is not None else 0
+        held = report.held if self.judges_here else 0
         status = "complete" if missing == 0 and held == 0 else "incomplete"
         self.store.update_manifest(status=status, ended=now_iso())
 

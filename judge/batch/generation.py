@@ -67,11 +67,12 @@ class GenerationWork:
                                            self.done | skip, client.spec):
                 request = self.runner._request(task, sample)  # the online run's request
                 key = cache_key(spec, request, sample) if self.cache is not None else ""
-                row = {"c": custom_id(task.id, client.spec, sample), "task_id": task.id,
-                       "model": client.spec, "sample": sample, "task_kind": task.kind,
-                       "page_ids": task.page_ids, "query_id": task.query_id,
-                       "combo_id": task.combo_id, "prompt_hash": self.runner._rendered(task)[1],
-                       "cache_key": key}
+                row: dict[str, Any] = {
+                    "c": custom_id(task.id, client.spec, sample), "task_id": task.id,
+                    "model": client.spec, "sample": sample, "task_kind": task.kind,
+                    "page_ids": task.page_ids, "query_id": task.query_id,
+                    "combo_id": task.combo_id, "prompt_hash": self.runner._rendered(task)[1],
+                    "cache_key": key}
                 hit = self.cache.get(key) if self.cache is not None else None
                 if hit is not None:
                     responses.write(self.record(row, hit, None))
@@ -108,16 +109,18 @@ class GenerationWork:
         prices, model = self.runner.prices, row["model"]
         price = prices.lookup(model, response.model_id)
         factor = prices.batch_multiplier(model, response.model_id) if entry else 1.0
-        extra = {"batch_id": entry.id} if entry else {}
-        return ResponseRecord(
-            id=response_id(row["task_id"], model, int(row["sample"])), run_id=self.store.run_id,
-            task_id=row["task_id"], sample=int(row["sample"]), model=model,
-            task_kind=row["task_kind"], page_ids=row["page_ids"], query_id=row["query_id"],
-            combo_id=row["combo_id"], prompt_hash=row["prompt_hash"], text=response.text,
-            reasoning=response.reasoning, usage=response.usage,
-            cost_usd=None if price is None else price.cost(response.usage) * factor,
-            latency_s=response.latency_s, finish_reason=response.finish_reason,
-            model_id=response.model_id, cached=entry is None, raw=response.raw, **extra)
+        fields: dict[str, Any] = {
+            "id": response_id(row["task_id"], model, int(row["sample"])),
+            "run_id": self.store.run_id, "model": model, "sample": int(row["sample"]),
+            **{k: row[k] for k in ("task_id", "task_kind", "page_ids", "query_id", "combo_id",
+                                   "prompt_hash")},
+            "text": response.text, "reasoning": response.reasoning, "usage": response.usage,
+            "cost_usd": None if price is None else price.cost(response.usage) * factor,
+            "latency_s": response.latency_s, "finish_reason": response.finish_reason,
+            "model_id": response.model_id, "cached": entry is None, "raw": response.raw}
+        if entry is not None:
+            fields["batch_id"] = entry.id  # an extra field: where the answer came from
+        return ResponseRecord(**fields)
 
     async def collect(self, entry: BatchEntry, client: VendorBatches,
                       remote: RemoteBatch) -> Collected:
@@ -157,11 +160,12 @@ class GenerationWork:
         out.outcome[item.outcome] += 1
         out.failures.append({"c": item.custom_id, "outcome": item.outcome, "error": item.error,
                              "status": item.status})
-        writers[1].write(ErrorRecord(
-            run_id=self.store.run_id, task_id=row["task_id"], sample=int(row["sample"]),
-            model=row["model"], error_type=ERROR_TYPES[item.outcome],
-            message=f"batch {entry.id} ({entry.name}): {item.error}", status=item.status,
-            attempts=1, batch_id=entry.id))
+        fields: dict[str, Any] = {
+            "run_id": self.store.run_id, "task_id": row["task_id"], "sample": int(row["sample"]),
+            "model": row["model"], "error_type": ERROR_TYPES[item.outcome],
+            "message": f"batch {entry.id} ({entry.name}): {item.error}", "status": item.status,
+            "attempts": 1, "batch_id": entry.id}
+        writers[1].write(ErrorRecord(**fields))
 
     def _write_ok(self, entry: BatchEntry, row: dict[str, Any], response: Response,
                   out: Collected, responses: Any) -> None:

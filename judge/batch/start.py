@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from judge.batch.context import BatchSettings, RunContext
 from judge.batch.engine import BatchEngine, PassReport
 from judge.batch.vendor import batchable
-from judge.runner import RunResult, Runner
+from judge.runner import Runner, RunResult
 from judge.runs import finish
 
 if TYPE_CHECKING:

@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Literal, Protocol, TypeVar
 
-from tenacity import (AsyncRetrying, retry_if_exception, stop_after_attempt,
-                      wait_exponential_jitter)
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from judge.errors import ConfigError, ProviderError
 from judge.providers.base import Request, Response

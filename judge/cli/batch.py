@@ -127,7 +127,7 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
     from judge.batch.start import prepare, split_models, start
     from judge.cli.run import _execute
 
-    batch_models, online = split_models([s.spec for s in runner.specs])
+    batch_models, _ = split_models([s.spec for s in runner.specs])
     ctx = prepare(runner, plan, batch_size)
     if not batch_models:
         _say("no openai:/anthropic: model: generation runs online"
@@ -140,7 +140,9 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
         report = asyncio.run(start(ctx, run_online, wait=wait, poll=poll, say=_say,
                                    on_pass=print_report if wait else None))
     except KeyboardInterrupt:
-        _say(f"interrupted; `judge batch collect {ctx.run_id}` picks up from here")
+        _say(f"interrupted; `judge batch collect {ctx.run_id}` picks up the batches; "
+             f"once they are collected, `judge run --resume {ctx.run_id}` finishes the rest "
+             "online")
         raise typer.Exit(130) from None
     if not wait:
         print_report(report)
@@ -171,8 +173,12 @@ def guard_resume(ref: str, out: Path, batch: bool) -> None:
 
 def _open(run: str, out: Path, lock: bool) -> Any:
     from judge.batch.context import open_context
+    from judge.errors import ConfigError
 
     ctx = open_context(run, out)
+    manifest = ctx.store.read_manifest()
+    if "batch_mode" not in manifest and not manifest.get("batches"):
+        raise ConfigError(f"run {ctx.run_id} was not started with --batch (it has no batches)")
     if lock:
         ctx.store.lock()
     return ctx

@@ -13,8 +13,16 @@ import pytest
 
 from judge.cli.batch import guard_resume
 from judge.errors import ConfigError
-from tests.batch.conftest import (KEYS, OPENAI, batch_config, env, make_probes,
-                                  manifest, rows, start_run)
+from tests.batch.conftest import (
+    KEYS,
+    OPENAI,
+    batch_config,
+    env,
+    make_probes,
+    manifest,
+    rows,
+    start_run,
+)
 from tests.conftest import judge_cli
 from tests.fakeserver import FakeServer
 

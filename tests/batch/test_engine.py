@@ -10,8 +10,17 @@ import pytest
 
 from judge.pricing import load_prices
 from judge.records import Usage
-from tests.batch.conftest import (ANTHROPIC, OPENAI, batch_config, batch_stats, collect,
-                                  make_probes, manifest, rows, start_run)
+from tests.batch.conftest import (
+    ANTHROPIC,
+    OPENAI,
+    batch_config,
+    batch_stats,
+    collect,
+    make_probes,
+    manifest,
+    rows,
+    start_run,
+)
 from tests.fakeserver import FakeServer
 
 

@@ -13,8 +13,16 @@ from judge.grading.live import run_with_judging, session_for_runner
 from judge.grading.session import JudgePlan
 from judge.runner import RunSettings
 from judge.runs import finish, prepare_run
-from tests.batch.conftest import (ANTHROPIC, OPENAI, batch_config, collect, make_probes,
-                                  manifest, rows, start_run)
+from tests.batch.conftest import (
+    ANTHROPIC,
+    OPENAI,
+    batch_config,
+    collect,
+    make_probes,
+    manifest,
+    rows,
+    start_run,
+)
 from tests.fakeserver import FakeServer
 
 SKIP = {"created", "latency_s", "run_id"}
@@ -43,7 +51,7 @@ def test_batch_judging_matches_online_judging(fake: FakeServer, tmp_path: Path) 
     probes = make_probes(tmp_path / "p.yaml", pages=3, queries=2, kps=2)
     models = [OPENAI, ANTHROPIC]
     p = plan(OPENAI, ANTHROPIC, rubrics=["intention", "coverage", "pairwise"])
-    ctx, report = start_run(probes, models, tmp_path, "batch", plan=p, wait=True,
+    ctx, _ = start_run(probes, models, tmp_path, "batch", plan=p, wait=True,
                             use_cache=False)
     batch = rows(ctx.store.path, "judgments.jsonl")
     online = online_judgments(probes, models, p, tmp_path)

@@ -7,8 +7,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.batch.conftest import (OPENAI, batch_config, batch_stats, collect, make_probes,
-                                  manifest, rows, start_run)
+from tests.batch.conftest import (
+    OPENAI,
+    batch_config,
+    batch_stats,
+    collect,
+    make_probes,
+    manifest,
+    rows,
+    start_run,
+)
 from tests.fakeserver import FakeServer
 
 

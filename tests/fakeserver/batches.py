@@ -31,7 +31,7 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -336,7 +336,7 @@ class OpenAIRoutes:
 # --- Anthropic -------------------------------------------------------------------------
 
 def _iso(ts: int | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def _anthropic_batch_json(b: FakeBatch, origin: str) -> dict[str, Any]:

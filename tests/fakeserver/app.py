@@ -128,8 +128,8 @@ class Handler:
                 if _gone(request):
                     return web.Response(status=499)
                 fault = None
-            elif latency:
-                await asyncio.sleep(latency)
+            elif latency and not (fault is not None and fault.kind == "429"):
+                await asyncio.sleep(latency)  # rate limiting answers at once, before the model
             if fault is not None and fault.kind in STATUS_FAULTS:
                 outcome = fault.kind
                 return _error_response(self.api, fault, presented)

@@ -75,6 +75,10 @@ class BatchEngine:
         """Whether this run judges as a batch phase (``judge run --batch --judge ...``)."""
         return self.ctx.plan is not None and self.ctx.settings.judging
 
+    def _problem(self, report: PassReport, message: str) -> None:
+        report.problems.append(message)
+        self.say(f"problem: {message}")
+
     def client(self, spec: str) -> VendorBatches:
         if spec not in self._clients:
             self._clients[spec] = client_for(spec)
@@ -103,7 +107,7 @@ class BatchEngine:
                 report.submitted += await self._submit(client, "generation",
                                                        self.generation.lines(client, skip))
             except JudgeError as exc:  # e.g. a missing key: the other models still go
-                report.problems.append(f"{spec}: not submitted: {exc}")
+                self._problem(report, f"{spec}: not submitted: {exc}")
         report.cached += self.generation.cached - before
 
     async def _submit(self, client: VendorBatches, phase: Phase,
@@ -152,7 +156,7 @@ class BatchEngine:
             try:
                 remote = await self.client(entry.model).retrieve(entry.id)
             except JudgeError as exc:
-                report.problems.append(f"{entry.name} ({entry.id}): not retrieved: {exc}")
+                self._problem(report, f"{entry.name} ({entry.id}): not retrieved: {exc}")
                 continue
             self._update(entry, remote)
             if remote.ended:
@@ -170,13 +174,14 @@ class BatchEngine:
             else:
                 outcome, failures, cost = await self._judging().collect(entry, client, remote)
         except JudgeError as exc:  # a download failed: the next collect tries again
-            report.problems.append(f"{entry.name} ({entry.id}): not collected: {exc}")
+            self._problem(report, f"{entry.name} ({entry.id}): not collected: {exc}")
             return
         self.ledger.write_failures(entry, failures)
         entry.outcome, entry.collected = dict(outcome), now_iso()
         entry.cost_usd = round(cost, 6)
         self.ledger.save(spent=cost if entry.phase == "generation" else 0.0)
         report.collected.append(entry)
+        self.say(describe_collected(entry))
 
     def _judging(self) -> JudgingWork:
         from judge.batch.judging import JudgingWork
@@ -234,7 +239,7 @@ class BatchEngine:
                 try:
                     report.submitted += await self._submit(client, "judging", lines)
                 except JudgeError as exc:  # submitted again by the next collect
-                    report.problems.append(f"{judge}: judge requests not submitted: {exc}")
+                    self._problem(report, f"{judge}: judge requests not submitted: {exc}")
         if jud_retry:
             self._mark_retried("judging", report)
             retry.discard("judging")
@@ -256,8 +261,7 @@ class BatchEngine:
         status = "complete" if missing == 0 and held == 0 else "incomplete"
         self.store.update_manifest(status=status, ended=now_iso())
 
-    async def wait(self, poll: float, retry: bool = False,
-                   on_pass: Callable[[PassReport], None] | None = None) -> PassReport:
+    async def wait(self, poll: float, retry: bool = False) -> PassReport:
         """Collect passes every ``poll`` seconds until nothing is in flight; with ``retry``
         each phase's failures are resubmitted once, when that phase is idle."""
         phases: set[Phase] = {"generation", "judging"} if retry else set()
@@ -265,8 +269,6 @@ class BatchEngine:
         while True:
             report = await self.collect_pass(phases, retry_now=False)
             total.merge(report)
-            if on_pass is not None:
-                on_pass(report)
             if not self.ledger.in_flight():
                 return total
             await asyncio.sleep(poll)
@@ -280,9 +282,19 @@ class BatchEngine:
             try:
                 self._update(entry, await self.client(entry.model).cancel(entry.id))
             except JudgeError as exc:
-                report.problems.append(f"{entry.name} ({entry.id}): not cancelled: {exc}")
+                self._problem(report, f"{entry.name} ({entry.id}): not cancelled: {exc}")
         for entry in self.ledger.entries:
             if entry.id is None and entry.state == "submitting":
                 entry.state = "not-submitted"
         self.ledger.save()
         return report
+
+
+def describe_collected(entry: BatchEntry) -> str:
+    """One line about a collected batch: outcomes, where they went, what it cost."""
+    parts = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(entry.outcome.items()))
+    where = ("responses.jsonl / errors.jsonl" if entry.phase == "generation"
+             else "judge replies (verdicts → judgments.jsonl)")
+    return (f"collected {entry.name} ({entry.id}, {entry.model}, {entry.phase}): "
+            f"{parts or 'nothing'} → {where}; ${entry.cost_usd or 0:.4f} at "
+            f"×{entry.discount or 1:g} of the online price")

@@ -45,8 +45,7 @@ def prepare(runner: Runner, plan: JudgePlan | None, batch_size: int | None) -> R
 
 
 async def start(ctx: RunContext, run_online: OnlineRun, *, wait: bool, poll: float,
-                say: Callable[[str], None],
-                on_pass: Callable[[PassReport], None] | None = None) -> PassReport:
+                say: Callable[[str], None]) -> PassReport:
     """Submit, run online models, then collect once (or until done with ``wait``)."""
     runner = ctx.runner
     _, online = split_models([s.spec for s in runner.specs])
@@ -62,7 +61,7 @@ async def start(ctx: RunContext, run_online: OnlineRun, *, wait: bool, poll: flo
         runner.store.lock()
         engine.done |= runner.store.done_keys()
         if wait:
-            report.merge(await engine.wait(poll, on_pass=on_pass))
+            report.merge(await engine.wait(poll))
         else:
             report.merge(await engine.collect_pass())
     finally:

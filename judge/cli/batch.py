@@ -50,21 +50,24 @@ def _counts(entry: Any) -> tuple[int, int, int, int, int]:
 
 
 def status_table(entries: list[Any], title: str) -> Table:
-    """One row per batch: local name, vendor id, model, phase, state, counts, collected."""
+    """One row per batch: local name, vendor id, model, phase, state, counts, collected
+    (a cancelled column only when some batch has cancelled items)."""
+    rows = [(e, _counts(e)) for e in entries]
+    cancelled_col = any(c[3] for _, c in rows)
+    cols = ["batch", "vendor id", "model", "phase", "state", "done", "failed", "expired",
+            *(["cancelled"] if cancelled_col else []), "total", "collected"]
     table = Table(title=title, title_justify="left")
-    for col in ("batch", "vendor id", "model", "phase", "state", "done", "failed", "expired",
-                "cancelled", "total", "collected"):
-        table.add_column(col, justify="right" if col in ("done", "failed", "expired",
-                                                         "cancelled", "total") else "left",
-                         overflow="fold")
-    for e in entries:
-        done, failed, expired, cancelled, total = _counts(e)
-        state = e.state + (" (retried)" if e.retried else "")
-        table.add_row(e.name, e.id or "–", e.model, e.phase, state, f"{done:,}",
-                      f"[red]{failed:,}[/]" if failed else "0",
-                      f"[yellow]{expired:,}[/]" if expired else "0",
-                      f"[yellow]{cancelled:,}[/]" if cancelled else "0", f"{total:,}",
-                      (e.collected or "no")[:19])
+    for col in cols:
+        numeric = col in ("done", "failed", "expired", "cancelled", "total")
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for e, (done, failed, expired, cancelled, total) in rows:
+        cells = [e.name, e.id or "–", e.model, e.phase,
+                 e.state + (" (retried)" if e.retried else ""), f"{done:,}",
+                 f"[red]{failed:,}[/]" if failed else "0",
+                 f"[yellow]{expired:,}[/]" if expired else "0",
+                 *([f"[yellow]{cancelled:,}[/]" if cancelled else "0"] if cancelled_col else []),
+                 f"{total:,}", "yes" if e.collected else "no"]
+        table.add_row(*cells)
     return table
 
 
@@ -73,13 +76,7 @@ def _say(message: str) -> None:
 
 
 def print_report(report: Any) -> None:
-    """What a collect (or submit) pass did, one line per batch."""
-    for e in report.collected:
-        parts = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(e.outcome.items()))
-        where = ("responses.jsonl / errors.jsonl" if e.phase == "generation"
-                 else "judge replies → judgments.jsonl")
-        _say(f"collected {e.name} ({e.id}, {e.model}, {e.phase}): {parts or 'nothing'} → "
-             f"{where}; ${e.cost_usd or 0:.4f} at ×{e.discount or 1:g}")
+    """What a pass did beyond the submitted / collected lines printed as they happen."""
     if report.cached:
         _say(f"{report.cached:,} items answered from the response cache (not submitted)")
     if report.judged or report.judged_online:
@@ -87,8 +84,6 @@ def print_report(report: Any) -> None:
              f"{report.judged_online:,} online")
     for phase in report.retried:
         _say(f"resubmitted the failed {phase} items")
-    for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}", highlight=False, soft_wrap=True)
 
 
 def print_status(ctx: Any, ledger: Any, held: int = 0) -> None:
@@ -137,15 +132,13 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
         return await _execute(sub, set(), sub.pending_count(set()))
 
     try:
-        report = asyncio.run(start(ctx, run_online, wait=wait, poll=poll, say=_say,
-                                   on_pass=print_report if wait else None))
+        report = asyncio.run(start(ctx, run_online, wait=wait, poll=poll, say=_say))
     except KeyboardInterrupt:
         _say(f"interrupted; `judge batch collect {ctx.run_id}` picks up the batches; "
              f"once they are collected, `judge run --resume {ctx.run_id}` finishes the rest "
              "online")
         raise typer.Exit(130) from None
-    if not wait:
-        print_report(report)
+    print_report(report)
     print_status(ctx, Ledger(ctx.store), report.held)
     status = ctx.store.read_manifest().get("status")
     if wait and status != "complete":
@@ -200,7 +193,7 @@ def status_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path
         locked = True
     except StoreError:  # a collect --wait is running: show, do not write
         locked = False
-    engine = BatchEngine(ctx)
+    engine = BatchEngine(ctx, _say)
     report = PassReport()
 
     async def go() -> None:
@@ -217,8 +210,6 @@ def status_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path
     finally:
         if locked:
             ctx.store.unlock()
-    for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}", highlight=False, soft_wrap=True)
     print_status(ctx, engine.ledger)
 
 
@@ -240,7 +231,7 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
     async def go() -> Any:
         try:
             if wait:
-                return await engine.wait(poll, retry_failed, on_pass=print_report)
+                return await engine.wait(poll, retry_failed)
             return await engine.collect_pass({"generation", "judging"} if retry_failed
                                              else set(), retry_now=True)
         finally:
@@ -253,8 +244,7 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
         raise typer.Exit(130) from None
     finally:
         ctx.store.unlock()
-    if not wait:
-        print_report(report)
+    print_report(report)
     print_status(ctx, engine.ledger, report.held)
     if wait and ctx.store.read_manifest().get("status") != "complete":
         raise typer.Exit(1)

@@ -112,3 +112,30 @@ def _no_keys(run: Path) -> None:
         if path.is_file():
             data = path.read_bytes()
             assert not any(k.encode() in data for k in KEYS.values()), path
+
+
+def test_status_while_another_process_holds_the_run(fake: FakeServer, tmp_path: Path) -> None:
+    """In process (CliRunner): status shows live states without writing the manifest;
+    batch commands refuse a run that has no batches."""
+    from typer.testing import CliRunner
+
+    from judge.cli import app
+
+    batch_config(fake, hold=True)
+    probes = make_probes(tmp_path / "p.yaml", pages=2, queries=1)
+    ctx, _ = start_run(probes, [OPENAI], tmp_path / "runs", "s1")
+    before = (ctx.store.path / "manifest.json").read_bytes()
+    ctx.store.lock()  # as a `judge batch collect --wait` would
+    try:
+        res = CliRunner().invoke(app, ["batch", "status", "s1", "--out", str(tmp_path / "runs")],
+                                 env={"COLUMNS": "200"})
+    finally:
+        ctx.store.unlock()
+    assert res.exit_code == 0 and "in_progress" in res.output, res.output
+    assert (ctx.store.path / "manifest.json").read_bytes() == before
+    m = manifest(ctx.store.path)
+    m.pop("batch_mode")
+    m["batches"] = []
+    ctx.store.write_manifest(m)
+    res = CliRunner().invoke(app, ["batch", "collect", "s1", "--out", str(tmp_path / "runs")])
+    assert res.exit_code != 0 and "was not started with --batch" in str(res.exception)

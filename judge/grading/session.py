@@ -162,7 +162,8 @@ class JudgingSession:
     # -- work
     def observe(self, record: ResponseRecord) -> None:
         """Runner observer: enqueue every judgment this response needs (non-blocking)."""
-        self._seen.setdefault((record.task_id, record.sample), {})[record.model] = record
+        if RUBRICS["pairwise"] in self.rubrics:
+            self._seen.setdefault((record.task_id, record.sample), {})[record.model] = record
         candidates = self.items_for(record)
         for spec, judge in self._judges.items():
             items = [i for i in candidates if self._todo(i, spec)]
@@ -201,9 +202,11 @@ class JudgingSession:
         s = item.subject
         jid = judgment_id(s.response.id, spec, item.rubric.name, item.judge_sample,
                           s.against_query_id, s.other.id if s.other else None)
-        if (jid, self._hashes[item.rubric.name]) in self.done:
+        key = (jid, self._hashes[item.rubric.name])
+        if key in self.done:
             self.tallies.setdefault((spec, item.rubric.name), Tally()).skipped += 1
             return False
+        self.done.add(key)  # queued once, even if a response is observed twice
         return True
 
     async def _worker(self, spec: str, judge: _Judge) -> None:

@@ -9,7 +9,7 @@ extra keys (small judges add some) and strict about the fields that become numbe
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,10 @@ StrategyLabel = Literal["event", "pros-cons", "method-conclusion", "one-sentence
 
 QUOTES = 5  # at most this many evidence quotes
 CLAIMS = 12  # at most this many claims checked
+# Length bounds sent in the schema only (they bound grammar-constrained generation, where a
+# small model may otherwise copy a whole page into one string); replies are not rejected
+# for exceeding them.
+SHORT, LONG = {"maxLength": 240}, {"maxLength": 600}
 
 
 class Verdict(BaseModel):
@@ -33,15 +37,15 @@ class Verdict(BaseModel):
 class IntentionVerdict(Verdict):
     """Does the answer serve what this query asks on this page (1–5, anchored)."""
 
-    rationale: str = Field(min_length=1)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
     score: int = Field(ge=1, le=5, json_schema_extra={"enum": [1, 2, 3, 4, 5]})
 
 
 class StrategyVerdict(Verdict):
     """Which summary strategy the answer uses, with quotes from the answer as evidence."""
 
-    evidence: list[str] = Field(max_length=QUOTES)
-    rationale: str = Field(min_length=1)
+    evidence: list[Annotated[str, Field(json_schema_extra=SHORT)]] = Field(max_length=QUOTES)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
     label: StrategyLabel
 
 
@@ -49,7 +53,7 @@ class KeyPointVerdict(Verdict):
     """One annotated key point: is it in the answer?"""
 
     id: str
-    evidence: str
+    evidence: str = Field(json_schema_extra=SHORT)
     status: KeyPointStatus
 
 
@@ -57,14 +61,14 @@ class CoverageVerdict(Verdict):
     """Per annotated key point: covered / partial / missing."""
 
     points: list[KeyPointVerdict]
-    rationale: str = Field(min_length=1)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
 
 
 class ClaimVerdict(Verdict):
     """One factual claim of the answer, checked against the page."""
 
-    claim: str = Field(min_length=1)
-    evidence: str
+    claim: str = Field(min_length=1, json_schema_extra=SHORT)
+    evidence: str = Field(json_schema_extra=SHORT)
     status: ClaimStatus
 
 
@@ -72,14 +76,14 @@ class FaithfulnessVerdict(Verdict):
     """The answer's factual claims and whether the page supports each."""
 
     claims: list[ClaimVerdict] = Field(max_length=CLAIMS)
-    rationale: str = Field(min_length=1)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
 
 
 class ReflectionVerdict(Verdict):
     """Did a self-check happen, was there a correction, did the final answer reflect it."""
 
-    evidence: list[str] = Field(max_length=QUOTES)
-    rationale: str = Field(min_length=1)
+    evidence: list[Annotated[str, Field(json_schema_extra=SHORT)]] = Field(max_length=QUOTES)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
     self_check: bool
     correction: bool
     reflected: YesNoNA
@@ -88,11 +92,11 @@ class ReflectionVerdict(Verdict):
 class PairwiseVerdict(Verdict):
     """Which of two answers to the same task is better."""
 
-    rationale: str = Field(min_length=1)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
     winner: Winner
 
 
-_DROP = ("title", "default", "description", "maxLength", "minLength")
+_DROP = ("title", "default", "description", "minLength")
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from judge.probeset import expand, load_probeset
-from tests.conftest import judge_cli
+from tests.conftest import SMALL_PROBES, judge_cli
 from tests.grading.fakejudge import FakeJudge
 
 
@@ -42,17 +43,31 @@ class RandomChoice:
             return self.rng.choice(options)
 
 
-@pytest.fixture
-def judged_run(small_probes: Path, tmp_path: Path) -> Iterator[tuple[Path, FakeJudge, str]]:
+@pytest.fixture(scope="module")
+def judged_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, FakeJudge,
+                                                                             str]]:
     """A two-model run judged live by one fake judge, 2 judge samples, cross-query on."""
-    a = _answers(tmp_path / "a.jsonl", small_probes, "A")
-    b = _answers(tmp_path / "b.jsonl", small_probes, "B")
+    root = tmp_path_factory.mktemp("judged")
+    probes = root / "small.yaml"
+    probes.write_text(SMALL_PROBES, encoding="utf-8")
+    a = _answers(root / "a.jsonl", probes, "A")
+    b = _answers(root / "b.jsonl", probes, "B")
     with FakeJudge(choose=RandomChoice(1)) as fake:
-        proc = judge_cli("run", str(small_probes), "-m", f"replay:{a}", "-m", f"replay:{b}",
+        proc = judge_cli("run", str(probes), "-m", f"replay:{a}", "-m", f"replay:{b}",
                          "--judge", fake.spec(), "--judge-samples", "2", "--cross-query",
-                         "--run-id", "r", "--out", str(tmp_path / "runs"), timeout=180)
+                         "--run-id", "r", "--out", str(root / "runs"), timeout=180)
         assert proc.returncode == 0, proc.stderr
-        yield tmp_path / "runs" / "r", fake, proc.stdout
+        yield root / "runs" / "r", fake, proc.stdout
+
+
+@pytest.fixture
+def judged_run(judged_once: tuple[Path, FakeJudge, str],
+               tmp_path: Path) -> tuple[Path, FakeJudge, str]:
+    """A private copy of the judged run (tests may add judgments to it)."""
+    run, fake, stdout = judged_once
+    copy = tmp_path / "runs" / "r"
+    shutil.copytree(run, copy)
+    return copy, fake, stdout
 
 
 def test_run_judges_every_applicable_rubric(judged_run: tuple[Path, FakeJudge, str]) -> None:

@@ -1,4 +1,7 @@
-"""One real judgment pair with the embedded model (llama.cpp grammar-constrained JSON)."""
+"""One real judgment with the embedded model (llama.cpp grammar-constrained JSON).
+
+One intention verdict on the shortest page: about 30 output tokens. (Longer verdicts such as
+coverage take minutes on a busy CPU; the fake-judge tests cover them.)"""
 
 from __future__ import annotations
 
@@ -26,19 +29,15 @@ def test_embedded_judge_returns_schema_valid_json(probes: ProbeSet, templates: T
     subject = subject_for(probes, response(task, "The Kettlebright Mini is a 0.6-litre travel "
                                                  "kettle that costs $24.99."))
 
-    async def go() -> list[JudgmentRecord]:
+    async def go() -> JudgmentRecord:
         provider = build_provider("local")
-        grader = Grader(provider, templates, GraderSettings(tries=2, max_tokens=256,
+        grader = Grader(provider, templates, GraderSettings(tries=2, max_tokens=160,
                                                             temperature=0.0, use_cache=False),
                         "e2e")
-        return [await grader.judge(RUBRICS[name], subject, 0)
-                for name in ("intention", "coverage")]
+        return await grader.judge(RUBRICS["intention"], subject, 0)
 
-    intention, coverage = asyncio.run(go())
-    for rec in (intention, coverage):
-        assert rec.status == "ok", (rec.reason, rec.raw)
-        assert rec.parse_status == "json"  # type: ignore[attr-defined]  # grammar: bare JSON
-        assert rec.rationale and rec.usage.output_tokens > 0
-    assert intention.score in (1.0, 2.0, 3.0, 4.0, 5.0)
-    assert [p["id"] for p in coverage.verdict["points"]] == ["kp1", "kp2", "kp3", "kp4"]  # type: ignore[index]
-    assert 0.0 <= (coverage.score or 0.0) <= 1.0 and isinstance(coverage.passed, bool)
+    rec = asyncio.run(go())
+    assert rec.status == "ok", (rec.reason, rec.raw)
+    assert rec.attempts == 1 and rec.parse_status == "json"  # type: ignore[attr-defined]
+    assert rec.score in (1.0, 2.0, 3.0, 4.0, 5.0) and rec.rationale
+    assert rec.raw.lstrip().startswith("{") and rec.usage.output_tokens > 0

@@ -1,14 +1,13 @@
 """Trace-parser events as hints for the reflection judge (optional).
 
-The reflection rubric works without them. When ``judge.traces`` is importable and offers a
-parser, its self-check / correction events on a response's reasoning (or, without
-reasoning, its answer) are shown to the judge as hints; so are events of a run's
-traces.jsonl. Events are read tolerantly (objects or dicts with ``kind`` and ``quote``).
+The reflection rubric works without them. When ``judge.traces`` is importable, its
+self-check / correction events on a response's reasoning (or, without reasoning, its
+answer) are shown to the judge as hints; so are the events of a run's traces.jsonl.
+Events are read tolerantly (objects or dicts with ``kind`` and ``quote``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -17,7 +16,6 @@ from judge.grading.subject import TraceEvent
 from judge.records import ResponseRecord
 
 MAX_EVENTS = 8
-_PARSER_NAMES = ("parse_trace", "parse", "parse_text")
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -38,28 +36,24 @@ def to_events(raw: Any) -> list[TraceEvent]:
 
 
 @lru_cache(maxsize=1)
-def trace_parser() -> Callable[[str], Any] | None:
-    """The trace parser's text → result function, when judge.traces provides one."""
+def trace_parser() -> Callable[[ResponseRecord], Any] | None:
+    """``judge.traces.trace_record`` (response → traces.jsonl row) when importable."""
     try:
-        module = importlib.import_module("judge.traces")
+        from judge.traces import trace_record
     except ImportError:
         return None
-    for name in _PARSER_NAMES:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
+    return trace_record
 
 
 def events_for(response: ResponseRecord, row: dict[str, Any] | None = None) -> list[TraceEvent]:
-    """Hints for one response: its traces.jsonl row if given, else the live parser."""
+    """Hints for one response: its traces.jsonl row if given, else the live parser (which
+    reads the reasoning, else ``<think>`` blocks, else the answer)."""
     if row is not None:
         return to_events(row)
     parser = trace_parser()
-    text = response.reasoning.text or response.text
-    if parser is None or not text.strip():
+    if parser is None or not (response.reasoning.text or response.text).strip():
         return []
     try:
-        return to_events(parser(text))
+        return to_events(parser(response))
     except Exception:  # noqa: BLE001 - hints are optional; a parser bug must not stop judging
         return []

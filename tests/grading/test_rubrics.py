@@ -135,3 +135,14 @@ def test_trace_events_become_hints(probes: ProbeSet, templates: Templates) -> No
     assert RUBRICS["reflection"].applies(s)  # events alone make reflection apply
     user = RUBRICS["reflection"].messages(templates, s)[1].content
     assert '- correction: "actually it is 14"' in user and "no separate reasoning" in user
+
+
+def test_live_trace_parser_hints(probes: ProbeSet) -> None:
+    from judge.grading.hints import events_for
+
+    r = response(task_of(probes, "short-kettle", "tldr"), "It costs $24.99.",
+                 reasoning="The price is $19.99. Wait, let me re-check the page. Actually, "
+                           "that's wrong: it is $24.99.")
+    kinds = {e.kind for e in events_for(r)}
+    assert kinds == {"self_check", "correction"}
+    assert events_for(response(task_of(probes, "short-kettle", "tldr"), "Costs $24.99.")) == []

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakeserver import FakeConfig, FakeServer, Fault, Plan  # noqa: E402
+from tests.fakeserver import FakeConfig, FakeServer, Fault, Plan
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ def run_one(w: Workload, scale: float, workdir: Path) -> dict[str, object]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         stats = fake.stats()
     manifest = json.loads((wdir / "runs" / "bench" / "manifest.json").read_text())
-    done = sum(1 for _ in open(wdir / "runs" / "bench" / "responses.jsonl", "rb"))
+    with open(wdir / "runs" / "bench" / "responses.jsonl", "rb") as fh:
+        done = sum(1 for _ in fh)
     ideal = n * w.latency / w.concurrency
     cpu = usage.ru_utime + usage.ru_stime
     return {

@@ -22,8 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from tenacity import (AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt,
-                      wait_exponential_jitter)
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from judge.cache import ResponseCache, cache_key
 from judge.errors import ConfigError, JudgeError, ProviderError
@@ -195,6 +200,9 @@ class Runner:
     """Runs every (task, sample) of a probe set against several models."""
 
     MESSAGE_CACHE = 4096  # rendered tasks kept (items are task-major: a small window is enough)
+    # Workers start this far apart (at most RAMP_TOTAL in all): replies to calls sent in one
+    # burst come back in one burst, and each one's CPU then waits behind all the others'.
+    RAMP_STEP, RAMP_TOTAL = 0.002, 0.25
 
     def __init__(self, store: RunStore, probes: ProbeSet, tasks: Iterable[Task], templates: Templates,
                  models: list[str], settings: RunSettings, observers: list[Observer] | None = None,
@@ -277,15 +285,19 @@ class Runner:
         workers = max(1, min(limits.concurrency, most))
         limiter = RateLimiter(limits.rpm, limits.tpm) if limits.rpm or limits.tpm else None
         call = _Call(provider, spec, limits, limiter, cache)
+        step = min(self.RAMP_STEP, self.RAMP_TOTAL / workers)
         try:
-            await asyncio.gather(*(self._worker(call, items, responses, errors, tally)
-                                   for _ in range(workers)))
+            await asyncio.gather(*(self._worker(call, items, responses, errors, tally, i * step)
+                                   for i in range(workers)))
         finally:
             await provider.aclose()
 
     async def _worker(self, call: _Call, items: Iterator[tuple[Task, int]],
-                      responses: JsonlWriter, errors: JsonlWriter, tally: ModelTally) -> None:
+                      responses: JsonlWriter, errors: JsonlWriter, tally: ModelTally,
+                      delay: float = 0.0) -> None:
         model = call.spec.spec
+        if delay:
+            await asyncio.sleep(delay)
         for task, sample in items:  # a shared iterator: each item goes to one worker
             if self.over_budget():  # leave the rest for --resume with a higher --max-cost
                 self.result.budget_stop = (f"--max-cost ${self.settings.max_cost:g} reached "

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from judge.errors import ConfigError
 from judge.manifest import build_manifest
 from judge.probeset import ProbeSet, Task, iter_tasks, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
 from judge.records import now_iso
-from judge.runner import Observer, RunResult, Runner, RunSettings, provider_spec
+from judge.runner import Observer, Runner, RunResult, RunSettings, provider_spec
 from judge.store import PROBESET, RunStore
 from judge.templates import Templates
-from judge.errors import ConfigError
 
 
 def new_run_id(probes: ProbeSet) -> str:
     """e.g. 20261123-161502-web-summaries-3fa2."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{probes.name}-{secrets.token_hex(2)}"
 
 

@@ -19,8 +19,16 @@ import orjson
 from pydantic import Field
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
-from judge.providers.common import (ProviderOptions, dropped, env_key, http_client,
-                                    map_sdk_error, missing_key_error, parse_options, status_error)
+from judge.providers.common import (
+    ProviderOptions,
+    dropped,
+    env_key,
+    http_client,
+    map_sdk_error,
+    missing_key_error,
+    parse_options,
+    status_error,
+)
 from judge.providers.registry import ModelSpec
 from judge.records import Reasoning, Usage
 

@@ -16,8 +16,14 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from judge.errors import (AuthError, ConfigError, FatalProviderError, ProviderError,
-                          RetryableProviderError, redact)
+from judge.errors import (
+    AuthError,
+    ConfigError,
+    FatalProviderError,
+    ProviderError,
+    RetryableProviderError,
+    redact,
+)
 
 DEFAULT_TIMEOUT_S = 120.0
 # Statuses worth retrying: request timeout, conflict, rate limit, server errors, overloaded.

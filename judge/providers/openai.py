@@ -17,10 +17,21 @@ import openai
 import orjson
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
-from judge.providers.common import (ProviderOptions, dropped, env_key, http_client,
-                                    map_sdk_error, missing_key_error, parse_options)
-from judge.providers.openai_wire import (ChatStream, ResponsesStream, parse_chat,
-                                         parse_responses)
+from judge.providers.common import (
+    ProviderOptions,
+    dropped,
+    env_key,
+    http_client,
+    map_sdk_error,
+    missing_key_error,
+    parse_options,
+)
+from judge.providers.openai_wire import (
+    ChatStream,
+    ResponsesStream,
+    parse_chat,
+    parse_responses,
+)
 from judge.providers.registry import ModelSpec
 
 OPENAI_KEY_ENV = "OPENAI_API_KEY"

@@ -175,9 +175,8 @@ def parse_responses(spec: str, data: Any) -> Response:
                     texts.append(str(part.get("text", "")))
                 elif part.get("type") == "refusal":
                     texts.append(str(part.get("refusal", "")))
-    if status == "completed":
-        finish = "stop"
-    else:
+    finish: str | None = "stop"
+    if status != "completed":
         finish = (data.get("incomplete_details") or {}).get("reason") or status
     return Response(text="".join(texts), reasoning=_reasoning_from_items(reasoning_items),
                     usage=responses_usage(data.get("usage")), finish_reason=finish,

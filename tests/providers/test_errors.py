@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
-from judge.errors import AuthError, FatalProviderError, ProviderError, RetryableProviderError
+from judge.errors import (
+    AuthError,
+    FatalProviderError,
+    ProviderError,
+    RetryableProviderError,
+)
 from judge.providers.base import Provider, Request
 from judge.providers.registry import build_provider
 from tests.fakeserver import Behavior, FakeConfig, FakeServer, Fault

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from judge.runner import RunResult, Runner, RunSettings
+from judge.runner import Runner, RunResult, RunSettings
 from judge.runs import finish, prepare_resume, prepare_run
 from tests.fakeserver import FakeConfig, FakeServer
 
@@ -72,7 +72,7 @@ def fake(fake_proc: FakeServer) -> FakeServer:
 
 def fast_settings(**kw: Any) -> RunSettings:
     """Quick retries: tests are about behaviour, not waiting."""
-    base: dict[str, Any] = dict(samples=1, concurrency=8, attempts=6, backoff_initial=0.01,
-                                max_backoff=0.3, seed=None)
+    base: dict[str, Any] = {"samples": 1, "concurrency": 8, "attempts": 6,
+                            "backoff_initial": 0.01, "max_backoff": 0.3, "seed": None}
     base.update(kw)
     return RunSettings(**base)

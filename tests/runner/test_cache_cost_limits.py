@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.fakeserver import Behavior, FakeConfig, FakeServer, Fault, Plan
-from tests.runner.conftest import fast_settings, make_probes, records, resume_once, run_once
+from tests.runner.conftest import (
+    fast_settings,
+    make_probes,
+    records,
+    resume_once,
+    run_once,
+)
 
 
 def _manifest(out: Path, run_id: str) -> dict:
@@ -67,8 +73,8 @@ def test_cost_in_manifest_and_max_cost_stops_then_resume(fake: FakeServer, tmp_p
     monkeypatch.setenv("JUDGE_PRICES", str(prices))
     probes = make_probes(tmp_path / "p.yaml", pages=5, queries=8)
     model = f"compat:priced@{fake.openai_base}"
-    runner, result = run_once(probes, [model], fast_settings(concurrency=2, max_cost=0.2),
-                              tmp_path / "runs", "budget")
+    run_once(probes, [model], fast_settings(concurrency=2, max_cost=0.2),
+             tmp_path / "runs", "budget")
     done = records(tmp_path / "runs" / "budget", "responses.jsonl")
     per_call = done[0]["cost_usd"]
     assert per_call > 0 and all(r["cost_usd"] == pytest.approx(per_call, rel=0.5) for r in done)

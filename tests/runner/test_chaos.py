@@ -80,7 +80,7 @@ def test_401_model_stops_cleanly_beside_a_healthy_one(fake: FakeServer, tmp_path
     probes = make_probes(tmp_path / "p.yaml", pages=10, queries=20)
     good = f"compat:m@{fake.openai_base}?api_key_env=GOOD_API_KEY"
     bad = f"compat:m@{fake.openai_base}?api_key_env=BAD_API_KEY"
-    runner, result = run_once(probes, [good, bad], fast_settings(concurrency=4),
+    _, result = run_once(probes, [good, bad], fast_settings(concurrency=4),
                               tmp_path / "runs", "auth")
     run_dir = tmp_path / "runs" / "auth"
     done = records(run_dir, "responses.jsonl")

@@ -168,7 +168,8 @@ async def call_with_retries(provider: Provider, request: Request, attempts: int,
     """Call ``provider.generate`` with transport retries; returns (response, attempts used).
 
     Each attempt first waits for the model's rate limiter (if any) with ``tokens`` as the
-    estimate; the real usage is settled against it afterwards.
+    estimate; the real usage is settled against it afterwards. A 429 with Retry-After pauses
+    that limiter, so the model's other workers hold their calls too.
     """
     retrying = AsyncRetrying(stop=stop_after_attempt(attempts),
                              wait=_wait_for(max_backoff, initial),
@@ -178,7 +179,13 @@ async def call_with_retries(provider: Provider, request: Request, attempts: int,
             with attempt:
                 if limiter is not None:
                     await limiter.acquire(tokens)
-                response = await provider.generate(request)
+                try:
+                    response = await provider.generate(request)
+                except ProviderError as exc:  # a rate-limited model holds all its calls
+                    after = exc.decision.retry_after
+                    if limiter is not None and exc.decision.rate_limited and after:
+                        limiter.pause(after)
+                    raise
     except ProviderError as exc:
         exc.attempts = retrying.statistics.get("attempt_number", 1)
         raise

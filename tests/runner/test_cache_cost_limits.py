@@ -122,6 +122,18 @@ def test_requests_per_minute_limit(fake: FakeServer, tmp_path: Path) -> None:
     assert len(times) == 30 and times[-1] - times[0] >= 1.5  # first calls also connect
 
 
+def test_a_429_pauses_a_rate_limited_model(fake: FakeServer, tmp_path: Path) -> None:
+    fake.configure(FakeConfig(latency=0.05, script=[Fault(kind="429", retry_after=0.8)]))
+    probes = make_probes(tmp_path / "p.yaml", pages=2, queries=6)
+    run_once(probes, [f"compat:m@{fake.openai_base}?rpm=60000"], fast_settings(concurrency=3),
+             tmp_path / "runs", "pause")
+    times = sorted(t for ts in fake.stats(detail=True)["times"].values() for t in ts)
+    first = times[0]
+    # after the 429 (at once) no new call starts for 0.8 s, except those already started
+    started_early = [t for t in times[1:] if t - first < 0.75]
+    assert len(started_early) <= 2 and len(times) == 13
+
+
 def test_tokens_per_minute_limit(fake: FakeServer, tmp_path: Path) -> None:
     probes = make_probes(tmp_path / "p.yaml", pages=2, queries=3)
     started = time.perf_counter()

@@ -68,3 +68,15 @@ async def start(ctx: RunContext, run_online: OnlineRun, *, wait: bool, poll: flo
         await engine.aclose()
         runner.store.unlock()
     return report
+
+
+def prepare_rejudge(ctx: RunContext, plan: JudgePlan) -> RunContext:
+    """Judge an existing run's responses (again) as a batch phase: record the plan (as
+    `judge rejudge` does) and mark judging as batched; generation settings are kept."""
+    from judge.grading.session import record_plan
+
+    plan.check()
+    settings = ctx.settings.model_copy(update={"judging": True})
+    ctx.store.update_manifest(batch_mode=settings.model_dump(mode="json"))
+    record_plan(ctx.store, plan, ctx.runner.templates)
+    return RunContext(ctx.store, ctx.runner, plan, settings)

@@ -16,6 +16,17 @@ from rich.console import Console
 from rich.table import Table
 
 from judge.cli.app import app
+from judge.cli.judging import (
+    CROSS_QUERY,
+    JUDGE,
+    JUDGE_MAX_TOKENS,
+    JUDGE_SAMPLES,
+    JUDGE_TEMPERATURE,
+    JUDGE_TRIES,
+    NO_CACHE,
+    RUBRIC,
+    make_plan,
+)
 
 console = Console(stderr=True)
 batch_app = typer.Typer(help="Follow batch runs (`judge run --batch`): status, collect, cancel.",
@@ -272,3 +283,44 @@ def cancel_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path
         ctx.store.unlock()
     print_report(report)
     print_status(ctx, engine.ledger)
+
+
+@batch_app.command("rejudge")
+def rejudge_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path."),
+                judge: list[str] = JUDGE, rubric: list[str] = RUBRIC,
+                judge_samples: int = JUDGE_SAMPLES, cross_query: bool = CROSS_QUERY,
+                judge_tries: int = JUDGE_TRIES, judge_max_tokens: int = JUDGE_MAX_TOKENS,
+                judge_temperature: float | None = JUDGE_TEMPERATURE,
+                no_cache: bool = NO_CACHE, out: Path = OUT,
+                wait: bool = typer.Option(False, "--wait", help="Poll until judged."),
+                poll: float = POLL) -> None:
+    """Judge a finished run's responses (again) through batch APIs: `judge rejudge` at
+    batch prices. openai:/anthropic: judges are batched, others run online; finished
+    judgments are skipped. Follow it with `judge batch status|collect RUN`."""
+    from judge.batch.context import open_context
+    from judge.batch.engine import BatchEngine
+    from judge.batch.start import prepare_rejudge
+    from judge.errors import ConfigError
+
+    if not judge:
+        raise ConfigError("give at least one --judge, e.g. --judge openai:gpt-5-mini")
+    plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
+                     judge_temperature, use_cache=not no_cache)
+    ctx = open_context(run, out)
+    ctx.store.lock()
+    try:
+        ctx = prepare_rejudge(ctx, plan)
+        engine = BatchEngine(ctx, _say)
+
+        async def go() -> Any:
+            try:
+                return await (engine.wait(poll) if wait else engine.collect_pass())
+            finally:
+                await engine.aclose()
+
+        report = asyncio.run(go())
+    finally:
+        ctx.store.unlock()
+    print_report(report)
+    print_status(ctx, engine.ledger, report.held)
+

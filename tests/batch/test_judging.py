@@ -100,3 +100,33 @@ def test_online_judge_runs_as_the_second_phase(fake: FakeServer, tmp_path: Path)
     assert report.judged_online == 4 and report.judged == 4
     phases = [(e["phase"], e["model"]) for e in manifest(ctx.store.path)["batches"]]
     assert phases == [("generation", OPENAI), ("judging", ANTHROPIC)]
+
+
+def test_rejudge_an_online_run_through_batches(fake: FakeServer, tmp_path: Path) -> None:
+    """`judge batch rejudge`: an online run judged afterwards at batch prices."""
+    from judge.batch.context import open_context
+    from judge.batch.engine import BatchEngine
+    from judge.batch.start import prepare_rejudge
+
+    probes = make_probes(tmp_path / "p.yaml", pages=2, queries=2)
+    runner, _ = prepare_run(probes, [OPENAI], RunSettings(samples=2, seed=None), tmp_path, "r")
+    finish(runner, asyncio.run(runner.run(set())), "complete")
+    ctx = open_context("r", tmp_path)
+    ctx.store.lock()
+    try:
+        ctx = prepare_rejudge(ctx, plan(ANTHROPIC, rubrics=["intention"]))
+        engine = BatchEngine(ctx)
+
+        async def go() -> Any:
+            try:
+                return await engine.wait(0.01)
+            finally:
+                await engine.aclose()
+
+        report = asyncio.run(go())
+    finally:
+        ctx.store.unlock()
+    assert report.judged == 8 and [e.phase for e in report.submitted] == ["judging"]
+    m = manifest(ctx.store.path)
+    assert m["status"] == "complete" and m["judging"]["judges"] == [ANTHROPIC]
+    assert len(rows(ctx.store.path, "judgments.jsonl")) == 8

@@ -12,6 +12,7 @@ tasks (one sample each) with the `compat:` provider, and reports, measured in th
 * process wall / ideal the whole `judge` process, start-up and shutdown included
 * CPU ms/task          user+sys of the `judge` process / N (start-up included)
 * peak RSS             ru_maxrss of the `judge` process
+* loadavg_1m           the machine's 1-minute load before and after (other work skews walls)
 
 Workloads (issue 4): (a) stress N=2,000, 100 ms, C=50; (b) realistic N=2,000, 1 s, C=100;
 (c) = (b) with 10% of requests answered 429 + Retry-After: 1; (d) N=100,000 at 0 ms for
@@ -88,6 +89,7 @@ def run_one(w: Workload, scale: float, workdir: Path) -> dict[str, object]:
     wdir.mkdir()
     probes = wdir / "probes.yaml"
     probe_set(probes, n)
+    load_before = os.getloadavg()[0]
     with FakeServer(fake_config(w), subprocess=True) as fake:
         cmd = [sys.executable, "-m", "judge", "run", str(probes), "--run-id", "bench",
                "--out", str(wdir / "runs"), "--concurrency", str(w.concurrency),
@@ -116,6 +118,7 @@ def run_one(w: Workload, scale: float, workdir: Path) -> dict[str, object]:
         "process_wall/ideal": round(wall / ideal, 3) if ideal else None,
         "cpu_ms_per_task": round(cpu * 1000 / n, 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "target": w.target,
+        "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 

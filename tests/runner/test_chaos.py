@@ -96,3 +96,20 @@ def test_401_model_stops_cleanly_beside_a_healthy_one(fake: FakeServer, tmp_path
     for path in run_dir.rglob("*"):
         if path.is_file():
             assert b"bad-key-9876543210" not in path.read_bytes(), path
+
+
+def test_exhausted_attempts_go_to_errors_and_resume_retries_them(fake: FakeServer,
+                                                                 tmp_path: Path) -> None:
+    from tests.runner.conftest import resume_once
+
+    # page 0's prompts fail twice with 500; with 2 attempts they fail this run
+    probes = make_probes(tmp_path / "p.yaml", pages=3, queries=2, extra_text={0: "[[fault:500x2]]"})
+    model = f"compat:m@{fake.openai_base}"
+    _, result = run_once(probes, [model], fast_settings(attempts=2), tmp_path / "runs", "ex")
+    errors = records(tmp_path / "runs" / "ex", "errors.jsonl")
+    assert result.failed == 2 and len(errors) == 2
+    assert all(e["attempts"] == 2 and e["status"] == 500 for e in errors)
+    _, resumed = resume_once("ex", tmp_path / "runs", {"attempts": 2})
+    assert resumed.failed == 0 and resumed.tallies[model].ok == 2
+    done = records(tmp_path / "runs" / "ex", "responses.jsonl")
+    assert len({(r["task_id"], r["sample"]) for r in done}) == len(done) == 6

@@ -136,16 +136,37 @@ def _fmt(est: Any) -> str:
     return f"{est.value:.3f}{ci}"
 
 
-def agreement_table(rows: list[Any]) -> Table:
-    """One line per comparison × rubric."""
-    table = Table(title="agreement (95% bootstrap CI over items)", title_justify="left")
-    for col in ("comparison", "rubric", "raters", "level", "n", "α", "κ", "κ kind", "% agree"):
-        table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree") else "left",
-                         overflow="fold")
+def short_rater(name: str) -> str:
+    """A rater name for tables: URLs lose their scheme and /v1 path."""
+    for prefix in ("http://", "https://"):
+        name = name.replace(prefix, "")
+    return name.replace("/v1", "")
+
+
+def rater_text(row: Any) -> str:
+    if row.comparison == "self-consistency":
+        judge = row.raters[0].rsplit(" #", 1)[0]
+        return f"{short_rater(judge)} ×{len(row.raters)} samples"
+    return " vs ".join(short_rater(r) for r in row.raters)
+
+
+def agreement_tables(rows: list[Any]) -> list[Table]:
+    """One table per comparison (its raters in the title), one line per rubric."""
+    groups: dict[tuple[str, str], list[Any]] = {}
     for r in rows:
-        table.add_row(r.comparison, r.rubric, " vs ".join(r.raters), r.level, str(r.n),
-                      _fmt(r.alpha), _fmt(r.kappa), r.kappa_name, _fmt(r.percent))
-    return table
+        groups.setdefault((r.comparison, rater_text(r)), []).append(r)
+    tables = []
+    for (comparison, raters), group in groups.items():
+        table = Table(title=f"{comparison}: {raters}", title_justify="left",
+                      caption="95% bootstrap CI over items", caption_justify="left")
+        for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
+            table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree")
+                             else "left", no_wrap=True)
+        for r in group:
+            table.add_row(r.rubric, r.level, str(r.n), _fmt(r.alpha), _fmt(r.kappa),
+                          r.kappa_name.replace(" κ", ""), _fmt(r.percent))
+        tables.append(table)
+    return tables
 
 
 def panel_summary(judgments: list[Any], method: str | None) -> list[dict[str, Any]]:
@@ -207,8 +228,8 @@ def agreement_cmd(
         console.print("nothing to compare yet: judge with two or more --judge models, with "
                       "--judge-samples 2 or more, or pass --human labels")
     out_console = Console()
-    if rows:
-        out_console.print(agreement_table(rows))
+    for table in agreement_tables(rows):
+        out_console.print(table)
     if panel_rows:
         table = Table(title="panel consensus", title_justify="left")
         for col in ("rubric", "method", "items", "consensus", "no consensus", "unanimous"):

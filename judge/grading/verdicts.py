@@ -12,6 +12,7 @@ import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 KeyPointStatus = Literal["covered", "partial", "missing"]
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
@@ -25,7 +26,8 @@ CLAIMS = 12  # at most this many claims checked
 # Length bounds sent in the schema only (they bound grammar-constrained generation, where a
 # small model may otherwise copy a whole page into one string); replies are not rejected
 # for exceeding them.
-SHORT, LONG = {"maxLength": 240}, {"maxLength": 600}
+SHORT: JsonDict = {"maxLength": 240}
+LONG: JsonDict = {"maxLength": 600}
 
 
 class Verdict(BaseModel):

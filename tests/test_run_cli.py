@@ -49,6 +49,11 @@ def test_run_two_models_writes_every_record(small_probes: Path, tmp_path: Path) 
     assert manifest["status"] == "complete" and manifest["models"] == [f"replay:{a}",
                                                                      f"replay:{b}"]
     assert "complete" in proc.stdout and "ok" in proc.stdout  # summary table
+    traces = _rows(run, "traces.jsonl")  # parsed automatically after the run
+    assert sorted(t["response_id"] for t in traces) == sorted(r["id"] for r in rows)
+    assert all(t["parsed"] == "reasoning" for t in traces)
+    assert all({e["kind"] for e in t["events"]} == {"self_check", "correction"} for t in traces)
+    assert "traces: 16 responses → traces.jsonl" in proc.stderr
 
 
 def test_failed_tasks_exit_1_and_resume_retries_them(small_probes: Path, tmp_path: Path) -> None:

@@ -70,6 +70,17 @@ def summary_table(result: RunResult, title: str) -> Table:
     return table
 
 
+def _traces(runner: Runner) -> None:
+    """Parse every response's reasoning (or answer) into traces.jsonl."""
+    from judge.runs import write_traces
+
+    n, checks, corrections = write_traces(runner.store)
+    if n:
+        console.print(f"traces: {n} responses → traces.jsonl; self-check in {checks} "
+                      f"({checks / n:.0%}), correction in {corrections} ({corrections / n:.0%})",
+                      highlight=False)
+
+
 @app.command("run")
 def run(
     probeset: Optional[Path] = typer.Argument(None, help="Probe set YAML (omit with --resume)."),
@@ -105,6 +116,9 @@ def run(
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
     batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
     poll: float = POLL,
+    no_traces: bool = typer.Option(False, "--no-traces", help=(
+        "Skip parsing self-check/correction traces into traces.jsonl (`judge traces RUN` "
+        "does it later).")),
 ) -> None:
     """Run a probe set: every page × query (and combo) × samples, for every --model.
 
@@ -176,6 +190,8 @@ def run(
         raise typer.Exit(130) from None
     status = "complete" if result.failed == 0 and not result.budget_stop else "incomplete"
     finish(runner, result, status)
+    if not no_traces:
+        _traces(runner)
     Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
                                           f"{result.wall_s:.1f}s"))
     if session is not None:

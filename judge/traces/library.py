@@ -16,16 +16,19 @@ each candidate costs bounded time and a scan is linear in the text length.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import ahocorasick
 import regex
 import yaml
 
 from judge.errors import InputError
+from judge.traces.rx import Unsupported, compile_fast, reverse_source
 
 Kind = Literal["self_check", "correction"]
 KINDS: tuple[str, ...] = ("self_check", "correction")
@@ -63,22 +66,43 @@ class Pattern:
 
 
 class Group:
-    """All rules sharing one anchor, compiled (on first use) into one pattern.
+    """All rules sharing one anchor.
 
-    ``regex`` compiles in Python (~10-500 ms for a large group), so a group is compiled
-    only when its anchor first occurs in a scanned text; ``Scanner.compile_all`` does
-    them all up front (warm-up, benchmarks).
+    Scanning (judge.traces.scan) finds every anchor occurrence in one Aho-Corasick pass
+    and then checks this group's rules at each occurrence of its anchor with anchored
+    ``.match`` calls: ``branches`` holds, per distinct lead (in rule order), one compiled
+    alternation of the tails (matched on the text from the end of the anchor; marker
+    group k+1 says which rule) and the lead compiled REVERSED (matched on the reversed
+    text from the start of the anchor), so neither needs a variable-width look-behind and
+    most compile with stdlib ``re``. ``compile()`` builds the equivalent one-pattern
+    ``regex`` form (used by ``Library.validate``).
     """
 
-    __slots__ = ("anchor", "rules", "cjk", "rx", "lead_group", "markers")
+    __slots__ = ("anchor", "rules", "cjk", "rx", "lead_group", "markers", "_branches")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
         self.rules = rules
-        self.cjk = _is_cjk(anchor)  # skipped on text without CJK
+        self.cjk = _is_cjk(anchor)
         self.rx: regex.Pattern[str] | None = None
         self.lead_group = 0  # index of the `L` group, 0 when no rule has a lead
         self.markers: tuple[tuple[int, int], ...] = ()  # (group index, pattern index)
+        self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
+
+    @property
+    def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
+        """``(lead_rx reversed or None, tails_rx, pattern index per marker)`` per lead."""
+        if self._branches is None:
+            by_lead: dict[str, list[tuple[int, Rule]]] = {}
+            for idx, rule in self.rules:
+                by_lead.setdefault(rule.lead.strip(), []).append((idx, rule))
+            out = []
+            for lead, members in by_lead.items():
+                tails = "|".join(f"(?:{r.tail}\n)()" for _, r in members)
+                lead_rx = compile_fast(reverse_source(lead), verbose=False) if lead else None
+                out.append((lead_rx, compile_fast(tails), tuple(i for i, _ in members)))
+            self._branches = tuple(out)
+        return self._branches
 
     def compile(self) -> regex.Pattern[str]:
         if self.rx is None:
@@ -97,10 +121,24 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
 
+    _auto: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
     def compile_all(self) -> Scanner:
         for g in self.groups:
-            g.compile()
+            g.branches  # noqa: B018 (compiles)
+        self.automaton()
         return self
+
+    def automaton(self) -> Any:
+        """Aho-Corasick automaton over the anchors; values are group indexes."""
+        auto = self._auto.get("a")
+        if auto is None:
+            auto = ahocorasick.Automaton()
+            for gi, g in enumerate(self.groups):
+                auto.add_word(g.anchor, gi)
+            auto.make_automaton()
+            self._auto["a"] = auto
+        return auto
 
 
 @dataclass(frozen=True)
@@ -133,18 +171,18 @@ class Library:
 
     def validate(self) -> None:
         """Compile every anchor group (as scanning would) and check that rules use no
-        unnamed capture groups; on a failure, compile that group's rules one by one to
+        unnamed capture groups; on a failure, check that group's rules one by one to
         name the bad rule. InputError on the first problem. Loading skips this so that
         a CLI call compiles only the groups it needs."""
         for group in self.scanner().groups:
             try:
-                rx = group.compile()
-                if rx.groups == len(rx.groupindex):
+                if all(t.groups == len(p) for _, t, p in group.branches):
                     continue
-            except regex.error:
-                pass
+            except (re.error, regex.error, Unsupported, RecursionError):
+                group._branches = None
             for _, rule in group.rules:
                 self._validate_rule(rule)
+            raise InputError("anchor group does not compile", item=f"anchor {group.anchor!r}")
 
     def _validate_rule(self, rule: Rule) -> None:
         item = f"pattern '{rule.pattern}' rule with anchor {rule.anchor!r}"
@@ -154,6 +192,11 @@ class Library:
             raise InputError(f"regex does not compile: {exc}", item=item) from exc
         if rx.groups > len(rx.groupindex):
             raise InputError("use (?:...) groups only; capture groups are reserved", item=item)
+        try:
+            compile_fast(reverse_source(rule.lead), verbose=False)
+            compile_fast(f"(?:{rule.tail}\n)")
+        except (re.error, regex.error, Unsupported) as exc:
+            raise InputError(f"rule cannot be compiled for scanning: {exc}", item=item) from exc
 
     def anchors(self) -> list[str]:
         return sorted({r.anchor for p in self.patterns for r in p.rules})

@@ -46,28 +46,48 @@ def has_cjk(low: str, pos: int = 0, endpos: int | None = None) -> bool:
     return _CJK.search(low, pos, len(low) if endpos is None else endpos) is not None
 
 
+LEAD_WINDOW = 1024  # text before ``pos`` that leads may see when scanning from ``pos`` > 0
+
+
 def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
-    """All rule matches in ``low[pos:endpos]`` (lookbehinds may see text before ``pos``)."""
+    """All rule matches in ``low[pos:endpos]`` (leads may see text before ``pos``).
+
+    One Aho-Corasick pass finds every anchor occurrence; at each, the group's branches are
+    tried in rule order: the tails by ``.match`` on ``low`` after the anchor, then the lead
+    (reversed) by ``.match`` on the reversed text. The first rule that matches gives the
+    hit, and occurrences of the same anchor inside that hit are skipped (as a regex
+    ``finditer`` would). Each check is bounded, so a scan is linear in the text length.
+    """
     end = len(low) if endpos is None else endpos
-    cjk = has_cjk(low, pos, end)
+    if end <= pos or not low:
+        return []
+    lo = 0 if pos <= 0 else max(0, pos - LEAD_WINDOW)
+    rlow = low[lo:end][::-1]  # original boundary i <-> reversed boundary end - i
+    groups = scanner.groups
+    skip_to = [0] * len(groups)
     hits: list[Hit] = []
     append = hits.append
-    for g in scanner.groups:
-        if g.cjk and not cjk:
+    for last, gi in scanner.automaton().iter(low, pos, end):
+        g = groups[gi]
+        a = last + 1 - len(g.anchor)
+        if a < skip_to[gi]:
             continue
-        if low.find(g.anchor, pos, end) < 0:
-            continue
-        rx = g.rx or g.compile()
-        li, markers = g.lead_group, g.markers
-        for m in rx.finditer(low, pos, end):
-            regs = m.regs
-            for mi, pidx in markers:
-                if regs[mi][0] >= 0:
-                    break
-            start = regs[0][0]
-            if li and regs[li][0] >= 0:
-                start = max(pos, regs[li][0])
-            append((start, regs[0][1], pidx))
+        after = last + 1
+        for lead_rx, tail_rx, pidx in g.branches:
+            m = tail_rx.match(low, after, end)
+            if m is None:
+                continue
+            if lead_rx is None:
+                start = a
+            else:
+                lm = lead_rx.match(rlow, end - a)
+                if lm is None:
+                    continue
+                start = max(pos, end - lm.end())
+            e = m.end()
+            append((start, e, pidx[m.lastindex - 1]))
+            skip_to[gi] = e
+            break
     return hits
 
 

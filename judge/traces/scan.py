@@ -14,6 +14,7 @@ from judge.traces.library import Library, Scanner
 _CJK = regex.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _SENTENCE_END = regex.compile(r"[.!?。！？\n]")
+_ENDS = frozenset(".!?。！？\n")
 MERGE_GAP = 6  # hits of one kind at most this far apart, in one sentence, are one event
 
 Hit = tuple[int, int, int]  # start, end, pattern index (into Scanner.patterns)
@@ -47,6 +48,14 @@ def has_cjk(low: str, pos: int = 0, endpos: int | None = None) -> bool:
 
 
 LEAD_WINDOW = 1024  # text before ``pos`` that leads may see when scanning from ``pos`` > 0
+# An occurrence within DENSE characters of the previous occurrence of the same anchor is
+# looked up by its context (CTX_BEFORE + CTX_AFTER characters around it): rules see at
+# most about that far, so an identical context gives an identical result. Only dense
+# repetition (adversarial input) pays for the slice; normal text rarely repeats an anchor
+# that closely.
+DENSE = 48
+CTX_BEFORE, CTX_AFTER = 96, 128
+MEMO_MAX = 512
 
 
 def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
@@ -65,6 +74,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     rlow = low[lo:end][::-1]  # original boundary i <-> reversed boundary end - i
     groups = scanner.groups
     skip_to = [0] * len(groups)
+    prev = [-DENSE - 1] * len(groups)
+    memo: list[dict[str, tuple[int, int, int] | None] | None] = [None] * len(groups)
     hits: list[Hit] = []
     append = hits.append
     for last, gi in scanner.automaton().iter(low, pos, end):
@@ -72,7 +83,26 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         a = last + 1 - len(g.anchor)
         if a < skip_to[gi]:
             continue
+        key = None
+        if a - prev[gi] <= DENSE and a - CTX_BEFORE >= lo and a + CTX_AFTER <= end:
+            # dense repeats of one anchor (adversarial input): an identical context
+            # gives the identical result, so look it up instead of checking again
+            key = low[a - CTX_BEFORE:a + CTX_AFTER]
+            seen = memo[gi]
+            if seen is None:
+                seen = memo[gi] = {}
+            elif len(seen) > MEMO_MAX:
+                seen.clear()
+            if key in seen:
+                prev[gi] = a
+                found = seen[key]
+                if found is not None:
+                    append((max(pos, a + found[0]), a + found[1], found[2]))
+                    skip_to[gi] = a + found[1]
+                continue
+        prev[gi] = a
         after = last + 1
+        result = None
         for lead_rx, tail_rx, pidx in g.branches:
             m = tail_rx.match(low, after, end)
             if m is None:
@@ -83,11 +113,17 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 lm = lead_rx.match(rlow, end - a)
                 if lm is None:
                     continue
-                start = max(pos, end - lm.end())
-            e = m.end()
-            append((start, e, pidx[m.lastindex - 1]))
-            skip_to[gi] = e
+                start = end - lm.end()
+            result = (start, m.end(), pidx[m.lastindex - 1])
             break
+        if result is not None:
+            start, e, p = result
+            append((max(pos, start), e, p))
+            skip_to[gi] = e
+            if key is not None and a - CTX_BEFORE < start and e < a + CTX_AFTER:
+                memo[gi][key] = (start - a, e - a, p)  # type: ignore[index]
+        elif key is not None:
+            memo[gi][key] = None  # type: ignore[index]
     return hits
 
 
@@ -104,7 +140,7 @@ def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
             last = out[-1]
             if kinds[p] == kinds[last[2]]:
                 if s <= last[1] or (s - last[1] <= MERGE_GAP
-                                    and not _SENTENCE_END.search(low, last[1], s)):
+                                    and _ENDS.isdisjoint(low[last[1]:s])):
                     if e > last[1]:
                         last[1] = e
                     continue

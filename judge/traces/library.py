@@ -78,7 +78,7 @@ class Group:
     ``regex`` form (used by ``Library.validate``).
     """
 
-    __slots__ = ("anchor", "rules", "cjk", "rx", "lead_group", "markers", "_branches")
+    __slots__ = ("_branches", "anchor", "cjk", "lead_group", "markers", "rules", "rx")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor

@@ -58,6 +58,15 @@ CTX_BEFORE, CTX_AFTER = 96, 128
 MEMO_MAX = 512
 
 
+def _periodic_end(low: str, q: int, period: int, end: int) -> int:
+    """The largest z (at a coarse granularity) such that low[q:z] repeats low[q-period:]."""
+    z = q
+    for step in (4096, 512, 64, 8, 1):
+        while z + step <= end and low[z:z + step] == low[z - period:z - period + step]:
+            z += step
+    return z
+
+
 def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
     """All rule matches in ``low[pos:endpos]`` (leads may see text before ``pos``).
 
@@ -75,13 +84,16 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     groups = scanner.groups
     skip_to = [0] * len(groups)
     prev = [-DENSE - 1] * len(groups)
+    last_hit = [-1] * len(groups)  # index in hits of the group's last hit
+    hit_at = [-1] * len(groups)  # anchor position of the group's last hit
+    zone_end = [0] * len(groups)
     memo: list[dict[str, tuple[int, int, int] | None] | None] = [None] * len(groups)
     hits: list[Hit] = []
     append = hits.append
     for last, gi in scanner.automaton().iter(low, pos, end):
         g = groups[gi]
         a = last + 1 - len(g.anchor)
-        if a < skip_to[gi]:
+        if a < skip_to[gi] or a < zone_end[gi]:
             continue
         key = None
         if a - prev[gi] <= DENSE and a - CTX_BEFORE >= lo and a + CTX_AFTER <= end:
@@ -94,11 +106,27 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
             elif len(seen) > MEMO_MAX:
                 seen.clear()
             if key in seen:
-                prev[gi] = a
+                period, prev[gi] = a - prev[gi], a
                 found = seen[key]
                 if found is not None:
-                    append((max(pos, a + found[0]), a + found[1], found[2]))
-                    skip_to[gi] = a + found[1]
+                    fs, fe = max(pos, a + found[0]), a + found[1]
+                    j = last_hit[gi]
+                    if (j >= 0 and hits[j][2] == found[2] and fs - hits[j][1] <= MERGE_GAP
+                            and _ENDS.isdisjoint(low[hits[j][1]:fs])):
+                        # a run of hits of one pattern that resolve() would merge: merge
+                        # here already (keeps dense runs cheap)
+                        hits[j] = (hits[j][0], fe, found[2])
+                    else:
+                        last_hit[gi] = len(hits)
+                        append((fs, fe, found[2]))
+                    skip_to[gi] = fe
+                    hit_at[gi] = a
+                elif (period > 0 and hit_at[gi] < a - period and skip_to[gi] <= a - period
+                        and a - period - CTX_BEFORE >= lo):
+                    # the previous occurrence (one period back) did not hit either; while
+                    # the text repeats with this period, no occurrence will: skip to
+                    # where it stops repeating
+                    zone_end[gi] = _periodic_end(low, a - CTX_BEFORE, period, end) - CTX_AFTER
                 continue
         prev[gi] = a
         after = last + 1
@@ -118,6 +146,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
             break
         if result is not None:
             start, e, p = result
+            last_hit[gi] = len(hits)
+            hit_at[gi] = a
             append((max(pos, start), e, p))
             skip_to[gi] = e
             if key is not None and a - CTX_BEFORE < start and e < a + CTX_AFTER:
@@ -141,8 +171,7 @@ def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
             if kinds[p] == kinds[last[2]]:
                 if s <= last[1] or (s - last[1] <= MERGE_GAP
                                     and _ENDS.isdisjoint(low[last[1]:s])):
-                    if e > last[1]:
-                        last[1] = e
+                    last[1] = max(last[1], e)
                     continue
             elif s < last[1]:
                 # overlap between kinds: the longer hit wins, then the earlier pattern

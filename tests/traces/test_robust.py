@@ -86,3 +86,29 @@ def test_length_changing_lowercase_keeps_offsets():
     res = parse_trace(text)
     check(text, res)
     assert [e.quote for e in res.events] == ["Wait, is that right?", "I made a mistake"]
+
+
+def test_dense_repeat_shortcuts_do_not_change_hits(devset, monkeypatch):
+    """Dense repeats of an anchor are looked up by context and periodic runs skipped; the
+    resolved hits must equal those of checking every occurrence."""
+    from judge.traces import load_library
+    from judge.traces import scan as S
+    from judge.traces.scan import raw_hits, resolve
+
+    sc = load_library().scanner()
+    kinds = [p.category for p in sc.patterns]
+    texts = [r["text"] for r in devset[:12]]
+    texts += ["wait " * 300 + texts[0] + "Wait, " * 300, "对吧" * 500 + texts[1],
+              ("wrong " * 200 + "Wait, is that right? ") * 3, (texts[2] + " ") * 8,
+              "my " * 400 + "my answer was wrong. " * 40]
+
+    def resolved(low):
+        return resolve(raw_hits(sc, low), kinds, low)
+
+    for t in texts:
+        low = S.fold(t)
+        fast = resolved(low)
+        monkeypatch.setattr(S, "DENSE", -10**9)
+        assert resolved(low) == fast, t[:60]
+        monkeypatch.undo()
+

@@ -86,7 +86,7 @@ def test_real_run_without_judgments(small_probes: Path, tmp_path: Path) -> None:
                              for t in expand(load_probeset(small_probes))), encoding="utf-8")
     runs = tmp_path / "runs"
     judge_cli("run", str(small_probes), "-m", f"replay:{tasks}", "--run-id", "plain",
-              "--out", str(runs), check=True)
+              "--out", str(runs), "--no-traces", check=True)
     res = judge_cli("analyze", "plain", "--out", str(runs), check=True)
     assert "no traces.jsonl records" in res.stdout and "length ok" in res.stdout
     out = tmp_path / "plain.html"

@@ -29,6 +29,8 @@ from judge.records import JudgmentRecord, Usage, judgment_id
 from judge.runner import call_with_retries
 from judge.templates import Templates
 
+TRUNCATED = ("length", "max_tokens")  # finish reasons of a reply cut off by the token limit
+
 
 class GraderSettings(BaseModel):
     """How judges are called (recorded in the manifest)."""
@@ -134,6 +136,10 @@ class Grader:
             if verdict is not None:
                 out.verdict, out.reason = verdict, None
                 break
+            if response.finish_reason in TRUNCATED:
+                error = (f"the reply was cut off at the {self.settings.max_tokens}-token limit "
+                         f"before its JSON was complete; give a shorter verdict (fewer, "
+                         f"shorter items)")
             out.reason = f"{error} (after {attempt} repl{'y' if attempt == 1 else 'ies'})"
             messages = [*messages, Message(role="assistant", content=response.text or "(empty)"),
                         reask_message(error or "invalid", schema)]

@@ -3,7 +3,8 @@
 Replies are scripted. ``script`` is consumed one entry per request in arrival order;
 ``by_marker`` maps a substring of the request's prompt to its own queue of replies (for
 concurrent tests). An entry is the reply text, or ``"!500"`` / ``"!429"`` / ``"!400"`` for
-an HTTP error. With nothing scripted the server answers with a valid instance of the
+an HTTP error, or ``"!length:TEXT"`` for TEXT cut off by the token limit (finish_reason
+"length"). With nothing scripted the server answers with a valid instance of the
 request's JSON schema (``response_format.json_schema``), so whole runs can be judged.
 Every request body is kept in ``requests`` for assertions.
 """
@@ -114,10 +115,13 @@ class FakeJudge:
                     self._send(int(reply[1:]), {"error": {"message": f"scripted {reply[1:]}",
                                                           "type": "fake"}})
                     return
+                finish = "stop"
+                if reply.startswith("!length:"):
+                    reply, finish = reply[len("!length:"):], "length"
                 self._send(200, {
                     "id": f"chatcmpl-{len(fake.requests)}", "object": "chat.completion",
                     "created": int(time.time()), "model": body.get("model", "judge"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
+                    "choices": [{"index": 0, "finish_reason": finish,
                                  "message": {"role": "assistant", "content": reply}}],
                     "usage": {"prompt_tokens": 100, "completion_tokens": len(reply.split()),
                               "total_tokens": 100 + len(reply.split())}})

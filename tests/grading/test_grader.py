@@ -128,3 +128,13 @@ def test_think_block_drafts_are_ignored(probes: ProbeSet, templates: Templates) 
     with FakeJudge(script=[reply]) as fake:
         rec = grade(fake, probes, templates)
     assert rec.score == 4.0
+
+
+def test_cut_off_reply_is_reasked_for_a_shorter_verdict(probes: ProbeSet,
+                                                         templates: Templates) -> None:
+    cut = '{"claims": [{"claim": "closed", "evidence": "closed", "status": "supported"}, {"cl'
+    with FakeJudge(script=[f"!length:{cut}", f"!length:{cut}"]) as fake:
+        rec = grade(fake, probes, templates, rubric="faithfulness", tries=2)
+    assert rec.status == "unparseable" and rec.raw == cut
+    assert "cut off at the 1024-token limit" in (rec.reason or "")
+    assert "shorter verdict" in fake.requests[1]["messages"][-1]["content"]

@@ -3,6 +3,7 @@ again on a finished run (`judge rejudge`)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ async def run_with_judging(runner: Runner, done: set[tuple[str, str, int]],
                            session: JudgingSession, providers: dict[str, Provider]) -> RunResult:
     """Generate and judge at once: responses already in the run are judged first (resume),
     new ones as they arrive; returns when both generation and judging are finished."""
+    start = time.perf_counter()
     await session.start(providers)
     try:
         for response in load_responses(runner.store):
@@ -48,6 +50,7 @@ async def run_with_judging(runner: Runner, done: set[tuple[str, str, int]],
         runner.observers.append(session.observe)
         result = await runner.run(done)
         await session.close()
+        result.wall_s = time.perf_counter() - start  # generation and judging
     except BaseException:
         await session.abort()
         raise

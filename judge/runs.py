@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -128,27 +127,18 @@ def _price_entry(runner: Runner, spec: str) -> dict[str, Any] | None:
 
 
 def write_traces(store: RunStore) -> tuple[int, int, int]:
-    """Parse every response's trace into traces.jsonl, streaming (constant memory).
+    """Parse every response's trace into traces.jsonl (streaming, constant memory).
 
     Returns (responses parsed, with a self-check, with a correction)."""
-    from judge.records import ResponseRecord
-    from judge.store import RESPONSES, TRACES, JsonlWriter
-    from judge.traces import trace_record
+    from judge.traces import write_run_traces
 
-    tmp = store.path / f".{TRACES}.tmp"
-    tmp.unlink(missing_ok=True)
-    seen: set[str] = set()
-    n = checks = corrections = 0
-    with JsonlWriter(tmp, fsync_every=10.0) as out:
-        for row in store.records(RESPONSES):
-            if row["id"] in seen:
-                continue
-            seen.add(row["id"])
-            rec = trace_record(ResponseRecord.model_validate(row))
-            out.write(rec)
-            n += 1
-            counts = rec.get("counts") or {}
-            checks += bool(counts.get("self_check"))
-            corrections += bool(counts.get("correction"))
-    os.replace(tmp, store.path / TRACES)
-    return n, checks, corrections
+    tally = [0, 0, 0]
+
+    def count(rec: dict[str, Any]) -> None:
+        counts = rec.get("counts") or {}
+        tally[0] += 1
+        tally[1] += bool(counts.get("self_check"))
+        tally[2] += bool(counts.get("correction"))
+
+    write_run_traces(store.path, on_record=count)
+    return tally[0], tally[1], tally[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,44 +34,79 @@ def record_for(resp: ResponseRecord, result: TraceResult) -> dict[str, Any]:
 
 
 def read_responses(path: Path) -> Iterator[ResponseRecord]:
-    """Records of a responses.jsonl; a partial last line (a killed writer) is skipped,
-    any other bad line is an InputError naming the file and line."""
+    """Records of a responses.jsonl, streamed; a partial last line (a killed writer) is
+    skipped, any other bad line is an InputError naming the file and line."""
+    for _, _, resp in _located_responses(path):
+        yield resp
+
+
+def _located_responses(path: Path) -> Iterator[tuple[int, int, ResponseRecord]]:
+    """(line number, byte offset, record) of each response, streamed."""
+    offset = 0
     with open(path, "rb") as fh:
-        lines = fh.read().split(b"\n")
-    last = len(lines)
-    for n, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        try:
-            data = json.loads(raw)
-            if not isinstance(data, dict):
-                raise InputError("expected a JSON object", path=str(path), line=n)
-            yield ResponseRecord.model_validate(upgrade(data))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            if n == last:  # no trailing newline: the writer died mid-line
-                return
-            raise InputError(f"not valid JSON ({exc})", path=str(path), line=n) from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in first["loc"])
-            raise InputError(f"not a response record: {where}: {first['msg']}",
-                             path=str(path), line=n) from exc
+        for n, raw in enumerate(fh, 1):
+            at, offset = offset, offset + len(raw)
+            if raw.strip():
+                resp = _parse_response(path, n, raw)
+                if resp is None:
+                    return
+                yield n, at, resp
 
 
-def write_run_traces(run_dir: Path, *, lang: str | None = None) -> Path:
-    """Parse every response of a run and (re)write ``traces.jsonl`` atomically."""
+def _parse_response(path: Path, n: int, raw: bytes) -> ResponseRecord | None:
+    """One line as a record; None for a partial last line (the writer died mid-line)."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise InputError("expected a JSON object", path=str(path), line=n)
+        return ResponseRecord.model_validate(upgrade(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if not raw.endswith(b"\n"):
+            return None
+        raise InputError(f"not valid JSON ({exc})", path=str(path), line=n) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"not a response record: {where}: {first['msg']}",
+                         path=str(path), line=n) from exc
+
+
+def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
+    """Each response id once, in first-seen order, as its last copy (a resumed run may
+    repeat a response). Two streaming passes: memory grows with ids, not records."""
+    first: dict[str, int] = {}
+    last: dict[str, tuple[int, int]] = {}
+    for n, at, resp in _located_responses(path):
+        first.setdefault(resp.id, n)
+        last[resp.id] = (n, at)
+    with open(path, "rb") as again:
+        for n, _, resp in _located_responses(path):
+            if first[resp.id] != n:
+                continue
+            last_n, last_at = last[resp.id]
+            if last_n != n:
+                again.seek(last_at)
+                resp = _parse_response(path, last_n, again.readline()) or resp
+            yield resp
+
+
+def write_run_traces(run_dir: Path, *, lang: str | None = None,
+                     on_record: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """Parse every response of a run and (re)write ``traces.jsonl`` atomically, streaming.
+
+    ``on_record`` sees each trace record as it is written (the runner tallies them)."""
     run_dir = Path(run_dir)
     src = run_dir / RESPONSES
     if not src.is_file():
         raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
-    latest: dict[str, ResponseRecord] = {}
-    for resp in read_responses(src):
-        latest[resp.id] = resp  # a resumed run may repeat a response: keep the last
     out = run_dir / TRACES
     tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        for resp in latest.values():
-            fh.write(orjson.dumps(trace_record(resp, lang=lang)) + b"\n")
+        for resp in _deduped_responses(src):
+            rec = trace_record(resp, lang=lang)
+            fh.write(orjson.dumps(rec) + b"\n")
+            if on_record is not None:
+                on_record(rec)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, out)

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anthropic
-import httpx2
 import orjson
 from pydantic import Field
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
 from judge.providers.common import (
+    PrebuiltPost,
     ProviderOptions,
     dropped,
     env_key,
@@ -139,8 +139,10 @@ class MessageStream:
         return {**self.message, "content": [self.blocks[i] for i in sorted(self.blocks)]}
 
 
-class AnthropicProvider:
+class AnthropicProvider(PrebuiltPost):
     """Provider for ``anthropic:`` specs."""
+
+    sdk_module = anthropic
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec.spec
@@ -215,23 +217,6 @@ class AnthropicProvider:
         tool = (request.schema_name if request is not None
                 and request.response_schema is not None else None)
         return parse_message(self.spec, data, tool)
-
-    async def generate(self, request: Request) -> Response:
-        """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
-        opts = self._opts(request)
-        started = time.perf_counter()
-        path, body = self.wire_request(request)
-        try:
-            # The SDK's own HTTP layer with a body we already built (see openai.py).
-            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
-                                         options={"timeout": opts.timeout})
-            data = orjson.loads(raw.content)
-        except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
-            raise map_sdk_error(anthropic, self.spec, exc, opts.timeout,
-                                self._secret) from None
-        response = self.parse_reply(data, request)
-        response.latency_s = time.perf_counter() - started
-        return response
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         """Thinking/text deltas in order, then Done; a cut stream raises RetryableProviderError."""

@@ -12,12 +12,11 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-import httpx2
 import openai
-import orjson
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
 from judge.providers.common import (
+    PrebuiltPost,
     ProviderOptions,
     dropped,
     env_key,
@@ -56,8 +55,10 @@ class CompatOptions(OpenAIOptions):
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = "max_tokens"
 
 
-class OpenAIProvider:
+class OpenAIProvider(PrebuiltPost):
     """Provider for ``openai:`` and ``compat:`` specs (they share the wire code)."""
+
+    sdk_module = openai
 
     def __init__(self, spec: ModelSpec, *, compat: bool) -> None:
         self.spec = spec.spec
@@ -147,24 +148,6 @@ class OpenAIProvider:
         return parse_chat(self.spec, data, opts.think_tags)
 
     # --- Provider protocol ---------------------------------------------------------------
-
-    async def generate(self, request: Request) -> Response:
-        """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
-        opts = self._opts(request)
-        started = time.perf_counter()
-        path, body = self.wire_request(request)
-        try:
-            # The SDK's own HTTP layer (auth, base URL, transport, error classes) with a body
-            # we already built: its per-call TypedDict transform cost ~4 ms of CPU per call.
-            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
-                                         options={"timeout": opts.timeout})
-            data = orjson.loads(raw.content)
-        except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
-            raise map_sdk_error(openai, self.spec, exc, opts.timeout,
-                                self._secret) from None
-        response = self.parse_reply(data, request)
-        response.latency_s = time.perf_counter() - started
-        return response
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         """Reasoning/text deltas in order, then Done; a cut stream raises RetryableProviderError."""

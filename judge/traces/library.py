@@ -23,12 +23,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import ahocorasick
+import ahocorasick_rs
 import regex
 import yaml
 
 from judge.errors import InputError
-from judge.traces.rx import Unsupported, compile_fast, reverse_source
+from judge.traces.rx import Unsupported, compile_fast, factor_source, reverse_source
 
 Kind = Literal["self_check", "correction"]
 KINDS: tuple[str, ...] = ("self_check", "correction")
@@ -93,16 +93,20 @@ class Group:
     def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
         """``(lead_rx reversed or None, tails_rx, pattern index per marker)`` per lead."""
         if self._branches is None:
-            by_lead: dict[str, list[tuple[int, Rule]]] = {}
-            for idx, rule in self.rules:
-                by_lead.setdefault(rule.lead.strip(), []).append((idx, rule))
             out = []
-            for lead, members in by_lead.items():
-                tails = "|".join(f"(?:{r.tail}\n)()" for _, r in members)
+            for lead, members in self._rules_by_branch():
+                tails = "|".join(f"(?:{_tail_source(r.tail)})()" for _, r in members)
                 lead_rx = compile_fast(reverse_source(lead), verbose=False) if lead else None
-                out.append((lead_rx, compile_fast(tails), tuple(i for i, _ in members)))
+                out.append((lead_rx, compile_fast(tails, verbose=False),
+                            tuple(i for i, _ in members)))
             self._branches = tuple(out)
         return self._branches
+
+    def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
+        by_lead: dict[str, list[tuple[int, Rule]]] = {}
+        for idx, rule in self.rules:
+            by_lead.setdefault(rule.lead.strip(), []).append((idx, rule))
+        return list(by_lead.items())
 
     def compile(self) -> regex.Pattern[str]:
         if self.rx is None:
@@ -130,14 +134,13 @@ class Scanner:
         return self
 
     def automaton(self) -> Any:
-        """Aho-Corasick automaton over the anchors; values are group indexes."""
+        """Aho-Corasick automaton (ahocorasick_rs, DFA) over the anchors; the index of a
+        match is the group index."""
         auto = self._auto.get("a")
         if auto is None:
-            auto = ahocorasick.Automaton()
-            for gi, g in enumerate(self.groups):
-                auto.add_word(g.anchor, gi)
-            auto.make_automaton()
-            self._auto["a"] = auto
+            auto = self._auto["a"] = ahocorasick_rs.AhoCorasick(
+                [g.anchor for g in self.groups], matchkind=ahocorasick_rs.MatchKind.Standard,
+                implementation=ahocorasick_rs.Implementation.DFA)
         return auto
 
 
@@ -200,6 +203,14 @@ class Library:
 
     def anchors(self) -> list[str]:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
+
+
+def _tail_source(tail: str) -> str:
+    """A rule's tail as non-verbose source, alternations factored (judge.traces.rx)."""
+    try:
+        return factor_source(tail)
+    except Unsupported:
+        return f"(?x:{tail}\n)"
 
 
 def _is_cjk(s: str) -> bool:

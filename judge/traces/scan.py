@@ -90,9 +90,11 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     memo: list[dict[str, tuple[int, int, int] | None] | None] = [None] * len(groups)
     hits: list[Hit] = []
     append = hits.append
-    for last, gi in scanner.automaton().iter(low, pos, end):
+    part = low if pos <= 0 and end == len(low) else low[pos:end]
+    for gi, a, after in scanner.automaton().find_matches_as_indexes(part, overlapping=True):
+        if pos > 0:
+            a, after = a + pos, after + pos
         g = groups[gi]
-        a = last + 1 - len(g.anchor)
         if a < skip_to[gi] or a < zone_end[gi]:
             continue
         key = None
@@ -129,7 +131,6 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                     zone_end[gi] = _periodic_end(low, a - CTX_BEFORE, period, end) - CTX_AFTER
                 continue
         prev[gi] = a
-        after = last + 1
         result = None
         for lead_rx, tail_rx, pidx in g.branches:
             m = tail_rx.match(low, after, end)

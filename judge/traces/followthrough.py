@@ -12,11 +12,12 @@ judge's reflection rubric can confirm it.
 
 from __future__ import annotations
 
-import regex
+import re
 
 from judge.traces.models import FollowThrough
 
-_SENT_END = regex.compile(r"[.!?。！？；;](?=\s|$|[\"”'’)\]])|[。！？；]|\n")
+# (patterns here start with a character class so that re skips non-candidates in C)
+_SENT_END = re.compile(r"[.!?;。！？；\n](?:(?<=[.!?;])(?=\s|$|[\"”'’)\]])|(?<=[。！？；\n]))")
 _MAX_CTX = 320
 
 _CHUNK = r"[^\s,;!?。，.:…<>]{1,30}(?:[.:/,][^\s,;!?。，.:…<>]{1,30})*"
@@ -27,43 +28,48 @@ _TERM_OLD = (rf"(?P<old>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
 _ZTERM = r"[^，。！？；,;!?\s]{1,16}"
 
 _PAIRS = [
-    ("not_x_but_y", regex.compile(rf"\bnot\s+{_TERM_OLD}\s*,?\s+but\s+(?:rather\s+|instead\s+)?{_TERM_NEW}", regex.I)),
-    ("should_be_not", regex.compile(
+    ("not_x_but_y", re.compile(rf"\bnot\s+{_TERM_OLD}\s*,?\s+but\s+(?:rather\s+|instead\s+)?{_TERM_NEW}", re.I)),
+    ("should_be_not", re.compile(
         rf"\b(?:should|must|would|ought\s+to)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say|equal)\s+"
-        rf"{_TERM_NEW}\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+{_TERM_OLD}(?=[\s,.;!?]|$)", regex.I)),
-    ("changed_to", regex.compile(rf"\b(?:from|change[sd]?|changing)\s+{_TERM_OLD}\s+to\s+{_TERM_NEW}", regex.I)),
-    ("arrow", regex.compile(r"(?P<old>[-+]?[$€£¥]?\d[\d,.:]*%?)\s*(?:→|->|=>)\s*(?P<new>[-+]?[$€£¥]?\d[\d,.:]*%?)")),
-    ("y_not_x", regex.compile(rf"{_TERM_NEW}\s*,\s*not\s+{_TERM_OLD}(?=[\s,.;!?]|$)", regex.I)),
-    ("zh_not_but", regex.compile(rf"不是\s*(?P<old>{_ZTERM})[，,]?\s*而是\s*(?P<new>{_ZTERM})")),
-    ("zh_should_not", regex.compile(rf"应该是\s*(?P<new>{_ZTERM})[，,]?\s*(?:而不是|而非|不是)\s*(?P<old>{_ZTERM})")),
-    ("zh_change", regex.compile(rf"(?:把)?(?P<old>{_ZTERM})(?:改为|改成|更正为|修正为)(?P<new>{_ZTERM})")),
+        rf"{_TERM_NEW}\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+{_TERM_OLD}(?=[\s,.;!?]|$)", re.I)),
+    ("changed_to", re.compile(rf"\b(?:from|change[sd]?|changing)\s+{_TERM_OLD}\s+to\s+{_TERM_NEW}", re.I)),
+    ("arrow", re.compile(r"(?P<old>[-+]?[$€£¥]?\d[\d,.:]*%?)\s*(?:→|->|=>)\s*(?P<new>[-+]?[$€£¥]?\d[\d,.:]*%?)")),
+    ("y_not_x", re.compile(rf"{_TERM_NEW}\s*,\s*not\s+{_TERM_OLD}(?=[\s,.;!?]|$)", re.I)),
+    ("zh_not_but", re.compile(rf"不是\s*(?P<old>{_ZTERM})[，,]?\s*而是\s*(?P<new>{_ZTERM})")),
+    ("zh_should_not", re.compile(rf"应该是\s*(?P<new>{_ZTERM})[，,]?\s*(?:而不是|而非|不是)\s*(?P<old>{_ZTERM})")),
+    ("zh_change", re.compile(rf"(?:把)?(?P<old>{_ZTERM})(?:改为|改成|更正为|修正为)(?P<new>{_ZTERM})")),
 ]
 _NEW_ONLY = [
-    ("should_be", regex.compile(rf"\b(?:should|must)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say)\s+{_TERM_NEW}", regex.I)),
-    ("it_is", regex.compile(
+    ("should_be", re.compile(rf"\b(?:should|must)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say)\s+{_TERM_NEW}", re.I)),
+    ("it_is", re.compile(
         rf"\b(?:it's|it\s+is|the\s+(?:correct\s+|right\s+)?(?:answer|total|result|value|number|count|date|time|figure)\s+(?:is|should\s+be))"
         rf"\s+(?:only\s+|actually\s+|really\s+)?(?!not\b|wrong\b|incorrect\b|just\b|a\s+bug\b|what\b|the\s+case\b|right\b|correct\b|fine\b|true\b|false\b|fixed\b){_TERM_NEW}",
-        regex.I)),
-    ("includes", regex.compile(
+        re.I)),
+    ("includes", re.compile(
         r"\b(?:include|mention|add|cover|reflect|emphasi[sz]e|highlight|lead\s+with|start\s+with|note)(?:s|es|ed|ing)?\s+"
-        r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I)),
-    ("zh_should_be", regex.compile(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})")),
-    ("zh_includes", regex.compile(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})")),
+        r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
+    ("zh_should_be", re.compile(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})")),
+    ("zh_includes", re.compile(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})")),
 ]
 _GAP = [
-    regex.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I),
-    regex.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", regex.I),
-    regex.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})"),
+    re.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I),
+    re.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I),
+    re.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})"),
 ]
-_RESULT_NUM = regex.compile(
-    r"(?:=|\bis\b|\bequals?\b|\bgives?\b|\bget\b|\bgot\b|\bbe\b|\bto\b|\bso\b|→|->|是|为|等于|得)\s*"
-    r"(?P<n>[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?)", regex.I)
-_ITEMS = regex.compile(r",\s+|\s+and\s+|、|和")
-_CJK_STOP = regex.compile(r"[的了是在和与及或也就都而这那个些一]+")
-_NUMBER = regex.compile(r"(?<![\w.])[-+−]?[$€£¥]?\d+(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?")
-_WORD = regex.compile(r"[a-z0-9][a-z0-9'’]*|[\u3400-\u9fff]+", regex.I)
+# "= 5", "is 12", "得 30": a number stated as a result. Numbers are found first (digits are
+# rarer than the keywords), then the text right before each is compared with the keywords.
+_NUM_TOKEN = re.compile(r"[-+−$€£¥\d](?:(?<=[-+−])[$€£¥]?\d+|(?<=[$€£¥])\d+|(?<=\d)\d*)"
+                        r"(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?")
+_RESULT_SYM = ("=", "→", "->", "是", "为", "等于", "得")
+_RESULT_WORDS = ("is", "equal", "equals", "give", "gives", "get", "got", "be", "to", "so")
+_RESULT_LAST = frozenset(k[-1] for k in _RESULT_SYM) | {c for w in _RESULT_WORDS for c in (w[-1], w[-1].upper())}
+_ITEMS = re.compile(r",\s+|\s+and\s+|、|和")
+_CJK_STOP = re.compile(r"[的了是在和与及或也就都而这那个些一]+")
+_NUMBER = re.compile(r"[-+−$€£¥\d](?<![\w.].)(?:(?<=[-+−])[$€£¥]?\d+|(?<=[$€£¥])\d+|(?<=\d)\d*)"
+                     r"(?:[,，]\d{3})*(?:\.\d+)?(?::\d\d)?%?")
+_WORD = re.compile(r"[a-z0-9][a-z0-9'’]*|[\u3400-\u9fff]+", re.I)
 _STOP = frozenset(
     "the a an of to in on at for and or but is are was were be been it its this that these those "
     "my our with as by from into about than then so also only just very more most some any all too up one two "
@@ -118,7 +124,7 @@ def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
         return bool(nums)
     low = answer.lower()
     hits = sum(1 for w in words if (w in low if "\u3400" <= w[0] <= "\u9fff"
-                                    else regex.search(rf"\b{regex.escape(w)}", low)))
+                                    else re.search(rf"\b{re.escape(w)}", low)))
     # short phrases need every content word ("first Sunday" is not "every Sunday");
     # longer ones at least 60% of them
     return hits == len(words) if len(words) <= 2 else hits * 5 >= len(words) * 3
@@ -158,13 +164,13 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
     """(expected, rejected, how) named by a correction context."""
     low = ctx.lower()
     for how, rx in _PAIRS:
-        if not any(k in low for k in _NEEDS[how]):
+        if not any(map(low.__contains__, _NEEDS[how])):
             continue
         m = rx.search(ctx)
         if m:
             return [m.group("new").strip()], [m.group("old").strip()], how
     for how, rx in _NEW_ONLY:
-        if not any(k in low for k in _NEEDS[how]):
+        if not any(map(low.__contains__, _NEEDS[how])):
             continue
         m = rx.search(ctx)
         if m:
@@ -175,10 +181,36 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
         m = rx.search(gap_ctx)
         if m:
             return [m.group("new").strip()], [], "summary_gap"
-    nums = [m.group("n") for m in _RESULT_NUM.finditer(long_ctx or ctx)]
+    nums = result_numbers(long_ctx or ctx)
     if nums:
         return list(dict.fromkeys(nums))[:4], [], "numbers"
     return [], [], ""
+
+
+def _wordchar(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what re's \w matches
+
+
+def result_numbers(s: str) -> list[str]:
+    """Numbers stated as results ("= 5", "is 12", "gives 3.5", "得 30"), in order."""
+    out = []
+    for m in _NUM_TOKEN.finditer(s):
+        at = j = m.start()
+        while j > 0 and s[j - 1].isspace():
+            j -= 1
+        last = s[j - 1] if j else ""
+        if last not in _RESULT_LAST:  # cheap reject: no keyword ends with this character
+            continue
+        if s.endswith(_RESULT_SYM, 0, j):
+            out.append(m.group())
+            continue
+        before = s[max(0, j - 6):j].lower()
+        for w in _RESULT_WORDS:  # whole words only: "is 5", not "this 5" or "is5"
+            if (before.endswith(w) and (j == len(w) or not _wordchar(s[j - len(w) - 1]))
+                    and (j < at or not _wordchar(s[at]))):
+                out.append(m.group())
+                break
+    return out
 
 
 def follow_through(text: str, answer: str | None, correction: int, start: int,

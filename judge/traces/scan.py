@@ -87,7 +87,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     last_hit = [-1] * len(groups)  # index in hits of the group's last hit
     hit_at = [-1] * len(groups)  # anchor position of the group's last hit
     zone_end = [0] * len(groups)
-    memo: list[dict[str, tuple[int, int, int] | None] | None] = [None] * len(groups)
+    # per group: context -> (relative hit or None, position it was last seen at)
+    memo: list[dict[str, tuple[tuple[int, int, int] | None, int]] | None] = [None] * len(groups)
     hits: list[Hit] = []
     append = hits.append
     part = low if pos <= 0 and end == len(low) else low[pos:end]
@@ -107,9 +108,13 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 seen = memo[gi] = {}
             elif len(seen) > MEMO_MAX:
                 seen.clear()
-            if key in seen:
-                period, prev[gi] = a - prev[gi], a
-                found = seen[key]
+            known = seen.get(key)
+            if known is not None:
+                found, was = known
+                seen[key] = (found, a)
+                # the period of the repetition: the distance to the last identical context
+                # (not to the previous occurrence: "等等" has two per period)
+                period, prev[gi] = a - was, a
                 if found is not None:
                     fs, fe = max(pos, a + found[0]), a + found[1]
                     j = last_hit[gi]
@@ -152,9 +157,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
             append((max(pos, start), e, p))
             skip_to[gi] = e
             if key is not None and a - CTX_BEFORE < start and e < a + CTX_AFTER:
-                memo[gi][key] = (start - a, e - a, p)  # type: ignore[index]
+                memo[gi][key] = ((start - a, e - a, p), a)  # type: ignore[index]
         elif key is not None:
-            memo[gi][key] = None  # type: ignore[index]
+            memo[gi][key] = (None, a)  # type: ignore[index]
     return hits
 
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from judge.errors import ConfigError
 from judge.manifest import build_manifest
 from judge.probeset import ProbeSet, Task, iter_tasks, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
-from judge.records import now_iso
+from judge.records import ResponseRecord, now_iso
 from judge.runner import Observer, Runner, RunResult, RunSettings, provider_spec
-from judge.store import PROBESET, RunStore
+from judge.store import PROBESET, TRACES, RunStore
 from judge.templates import Templates
 
 
@@ -61,15 +65,16 @@ def build_providers(models: list[str]) -> dict[str, Provider]:
     return {m: build_provider(provider_spec(parse_spec(m))) for m in models}
 
 
-def prepare_run(probeset_path: str | Path, models: list[str], settings: RunSettings,
+def prepare_run(probeset: str | Path | ProbeSet, models: list[str], settings: RunSettings,
                 out_dir: Path, run_id: str | None = None,
                 observers: list[Observer] | None = None) -> tuple[Runner, int]:
-    """Validate everything, create the run directory, return the runner and pending count."""
+    """Validate everything, create the run directory, return the runner and pending count.
+    ``probeset`` is a path, or a probe set the caller has loaded already."""
     if not models:
         raise ConfigError("give at least one --model (e.g. --model local)")
     if len(set(models)) != len(models):
         raise ConfigError("the same --model is given twice")
-    probes = load_probeset(probeset_path)
+    probes = probeset if isinstance(probeset, ProbeSet) else load_probeset(probeset)
     providers = build_providers(models)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
@@ -142,3 +147,84 @@ def write_traces(store: RunStore) -> tuple[int, int, int]:
 
     write_run_traces(store.path, on_record=count)
     return tally[0], tally[1], tally[2]
+
+
+class LiveTraces:
+    """traces.jsonl written while a fresh run goes, instead of a pass over responses.jsonl
+    after it: the runner calls ``observe`` right after storing each response, so the
+    records come in responses.jsonl order (the same file ``write_run_traces`` writes for a
+    run without repeated ids). judge.traces is imported and its pattern library loaded in
+    a background thread while the first calls are in flight; responses that arrive before
+    it is ready wait in a short backlog. ``commit`` renames the file into place (False if
+    parsing failed: ``write_traces`` then does the whole pass and reports the error)."""
+
+    BACKLOG = 512  # responses held before waiting for the library
+
+    def __init__(self, store: RunStore) -> None:
+        self.path = store.path / TRACES
+        self.tmp = store.path / f".{TRACES}.{os.getpid()}.live.tmp"
+        self.tally = [0, 0, 0]  # responses, with a self-check, with a correction
+        self.failed = False
+        self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in commit()/discard()
+        self._backlog: list[ResponseRecord] = []
+        self._trace: Callable[[ResponseRecord], dict[str, Any]] | None = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._load, name="judge-traces-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            from judge.traces import load_library, trace_record
+
+            load_library()
+            self._trace = trace_record
+        except BaseException:  # noqa: BLE001 - commit() falls back to the full pass
+            self.failed = True
+        finally:
+            self._ready.set()
+
+    def observe(self, record: ResponseRecord) -> None:
+        """Runner observer: trace one stored response (or hold it until the library is in)."""
+        if self.failed:
+            return
+        self._backlog.append(record)
+        if self._ready.is_set() or len(self._backlog) >= self.BACKLOG:
+            self._drain()
+
+    def _drain(self) -> None:
+        self._ready.wait()
+        if self._trace is None:
+            self.failed = True
+        if self.failed:
+            self._backlog.clear()
+            return
+        try:
+            for resp in self._backlog:
+                rec = self._trace(resp)
+                self._fh.write(orjson.dumps(rec) + b"\n")
+                counts = rec.get("counts") or {}
+                self.tally[0] += 1
+                self.tally[1] += bool(counts.get("self_check"))
+                self.tally[2] += bool(counts.get("correction"))
+        except Exception:  # noqa: BLE001 - the full pass after the run raises it properly
+            self.failed = True
+        self._backlog.clear()
+
+    def commit(self) -> bool:
+        """Trace what is left, then fsync and rename into traces.jsonl."""
+        self._drain()
+        if self.failed:
+            self.discard()
+            return False
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self.tmp, self.path)
+        return True
+
+    def discard(self) -> None:
+        """Drop the partial file (an interrupted run: ``--resume`` traces it all)."""
+        self.failed = True
+        self._backlog.clear()
+        if not self._fh.closed:
+            self._fh.close()
+        self.tmp.unlink(missing_ok=True)

@@ -122,3 +122,21 @@ def test_probes_cli(small_probes: Path) -> None:
     assert proc.returncode == 0 and "4 tasks × 2 samples" in proc.stdout
     proc = judge_cli("probes", "show", str(BUNDLED))
     assert proc.returncode == 0 and "generations per model" in proc.stdout
+
+
+def test_traces_written_during_the_run_match_a_full_pass(small_probes: Path, tmp_path: Path) -> None:
+    """judge run traces each response as it is stored; the file is the one a pass over
+    responses.jsonl writes (same records, same order)."""
+    from judge.traces import write_run_traces
+
+    answers = _answers(tmp_path / "a.jsonl", small_probes)
+    proc = judge_cli("run", str(small_probes), "-m", f"replay:{answers}?delay=0.01",
+                     "--concurrency", "3", "--run-id", "live", "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 0, proc.stderr
+    run = tmp_path / "runs" / "live"
+    live = (run / "traces.jsonl").read_bytes()
+    assert not list(run.glob(".traces*"))
+    assert [t["response_id"] for t in _rows(run, "traces.jsonl")] == \
+        [r["id"] for r in _rows(run, "responses.jsonl")]
+    write_run_traces(run)
+    assert (run / "traces.jsonl").read_bytes() == live

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
@@ -13,13 +13,16 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
-from judge.cli.app import app
+from judge.cli.app import app, startup_gc
 from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
 from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
                                JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
                                watch)
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
+
+if TYPE_CHECKING:
+    from judge.runs import LiveTraces
 
 console = Console(stderr=True)
 
@@ -30,7 +33,7 @@ def _progress() -> Progress:
                     console=console, refresh_per_second=4, transient=False)
 
 
-async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int,
+async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
                    judging: tuple[Any, Any] | None = None) -> RunResult:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
@@ -70,15 +73,62 @@ def summary_table(result: RunResult, title: str) -> Table:
     return table
 
 
-def _traces(runner: Runner) -> None:
-    """Parse every response's reasoning (or answer) into traces.jsonl."""
+def _traces(runner: Runner, live: LiveTraces | None) -> None:
+    """traces.jsonl: written during the run (``live``), else by a pass over the responses."""
     from judge.runs import write_traces
 
-    n, checks, corrections = write_traces(runner.store)
+    if live is not None and live.commit():
+        n, checks, corrections = live.tally
+    else:
+        n, checks, corrections = write_traces(runner.store)
     if n:
         console.print(f"traces: {n} responses → traces.jsonl; self-check in {checks} "
                       f"({checks / n:.0%}), correction in {corrections} ({corrections / n:.0%})",
                       highlight=False)
+
+
+def _setup_resume(resume: str, out: Path, overrides: dict[str, Any]
+                  ) -> tuple[Runner, set[tuple[str, str, int]], Any, dict[str, Any]]:
+    """Reopen a run for --resume: (runner, done keys, judge plan, judge providers)."""
+    from judge.runs import prepare_resume
+
+    runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
+    done = runner.store.done_keys()
+    plan = _plan_from_manifest(runner.store.read_manifest())
+    judge_providers = _build_judges(plan) if plan else {}
+    console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
+                  highlight=False)
+    return runner, done, plan, judge_providers
+
+
+def _setup_run(probeset: Path, models: list[str], plan: Any, out: Path, run_id: str | None,
+               **settings: Any) -> tuple[Runner, Any, dict[str, Any]]:
+    """A new run: load the probe set (once), build judges and models, create the run
+    directory; (runner, judge plan, judge providers)."""
+    from judge.probeset import load_probeset
+    from judge.runs import prepare_run
+
+    probes = load_probeset(probeset)
+    settings["samples"] = settings["samples"] or probes.samples
+    run_settings = RunSettings(**settings)
+    judge_providers = _build_judges(plan) if plan else {}
+    runner, pending = prepare_run(probes, models, run_settings, out, run_id)
+    console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
+                  f"{run_settings.samples} samples × {len(models)} model(s) = {pending} calls → "
+                  f"{runner.store.path}", highlight=False)
+    return runner, plan, judge_providers
+
+
+def _build_judges(plan: Any) -> dict[str, Any]:
+    from judge.grading.live import build_judges  # imported only when a run is judged
+
+    return build_judges(plan)
+
+
+def _plan_from_manifest(manifest: dict[str, Any]) -> Any:
+    from judge.grading.live import plan_from_manifest
+
+    return plan_from_manifest(manifest)
 
 
 @app.command("run")
@@ -132,66 +182,69 @@ def run(
     With --batch, openai:/anthropic: models go through the vendors' batch APIs (see
     `judge batch --help`); judging follows as a second phase once responses are in.
     """
-    from judge.grading.live import build_judges, plan_from_manifest, session_for_runner
-    from judge.runs import finish, prepare_resume, prepare_run
+    from judge.runs import LiveTraces, finish
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
                      judge_temperature, use_cache=not no_cache) if judge else None
     if wait and not batch:
         raise ConfigError("--wait goes with --batch (or use `judge batch collect RUN --wait`)")
-    if resume:
-        from judge.cli.batch import guard_resume
+    with startup_gc():
+        if resume:
+            from judge.cli.batch import guard_resume
 
-        guard_resume(resume, out, batch)
-        if probeset or model or judge:
-            raise ConfigError("--resume takes the run's own probe set, models and judges; "
-                              "give no PROBESET, --model or --judge with it (add judges to a "
-                              "run with `judge rejudge`)")
-        overrides = {"use_cache": not no_cache, "concurrency": concurrency, "attempts": attempts,
-                     **{k: v for k, v in (("rpm", rpm), ("tpm", tpm), ("max_cost", max_cost),
-                                          ("prices", str(prices) if prices else None))
-                        if v is not None}}
-        runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
-        done = runner.store.done_keys()
-        plan = plan_from_manifest(runner.store.read_manifest())
-        judge_providers = build_judges(plan) if plan else {}
-        console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
-                      highlight=False)
-    else:
-        if probeset is None:
-            raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
-                              "--model local`, or --resume RUN_ID")
-        from judge.probeset import load_probeset
+            guard_resume(resume, out, batch)
+            if probeset or model or judge:
+                raise ConfigError("--resume takes the run's own probe set, models and judges; "
+                                  "give no PROBESET, --model or --judge with it (add judges to "
+                                  "a run with `judge rejudge`)")
+            overrides = {"use_cache": not no_cache, "concurrency": concurrency,
+                         "attempts": attempts,
+                         **{k: v for k, v in (("rpm", rpm), ("tpm", tpm), ("max_cost", max_cost),
+                                              ("prices", str(prices) if prices else None))
+                            if v is not None}}
+            runner, done, plan, judge_providers = _setup_resume(resume, out, overrides)
+        else:
+            if probeset is None:
+                raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
+                                  "--model local`, or --resume RUN_ID")
+            runner, plan, judge_providers = _setup_run(
+                probeset, model, plan, out, run_id, samples=samples, limit=limit, seed=seed,
+                temperature=temperature, max_tokens=max_tokens, concurrency=concurrency,
+                attempts=attempts, use_cache=not no_cache, rpm=rpm, tpm=tpm, max_cost=max_cost,
+                prices=str(prices) if prices else None)
+            done = set()
+    if batch and not resume:
+        from judge.cli.batch import run_in_batch_mode
 
-        default_samples = load_probeset(probeset).samples
-        settings = RunSettings(samples=samples or default_samples, limit=limit, seed=seed,
-                               temperature=temperature, max_tokens=max_tokens,
-                               concurrency=concurrency, attempts=attempts, use_cache=not no_cache,
-                               rpm=rpm, tpm=tpm, max_cost=max_cost,
-                               prices=str(prices) if prices else None)
-        judge_providers = build_judges(plan) if plan else {}
-        runner, pending = prepare_run(probeset, model, settings, out, run_id)
-        done = set()
-        console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
-                      f"{settings.samples} samples × {len(model)} model(s) = {pending} calls → "
-                      f"{runner.store.path}", highlight=False)
-        if batch:
-            from judge.cli.batch import run_in_batch_mode
+        return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
+    session = None
+    if plan:
+        from judge.grading.live import session_for_runner
 
-            return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
-    session = session_for_runner(runner, plan, record=not resume) if plan else None
+        session = session_for_runner(runner, plan, record=not resume)
     judging = (session, judge_providers) if session else None
+    # A fresh run traces each response as it is stored (first, before any async observer,
+    # so traces.jsonl keeps responses.jsonl's order); --resume re-reads the whole run.
+    live = LiveTraces(runner.store) if not (no_traces or resume) else None
+    if live is not None:
+        runner.observers.insert(0, live.observe)
     try:
-        result = asyncio.run(_execute(runner, done, pending, judging))
+        result = asyncio.run(_execute(runner, done, judging=judging))
     except (KeyboardInterrupt, asyncio.CancelledError):
+        if live is not None:
+            live.discard()
         finish(runner, runner.result, "interrupted")
         console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
                       f"{runner.store.run_id}`", highlight=False)
         raise typer.Exit(130) from None
+    except BaseException:
+        if live is not None:
+            live.discard()
+        raise
     status = "complete" if result.failed == 0 and not result.budget_stop else "incomplete"
     finish(runner, result, status)
     if not no_traces:
-        _traces(runner)
+        _traces(runner, live)
     Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
                                           f"{result.wall_s:.1f}s"))
     if session is not None:

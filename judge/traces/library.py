@@ -127,6 +127,11 @@ class Scanner:
 
     _auto: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def longest(self) -> int:
+        """Length of the longest anchor."""
+        return max((len(g.anchor) for g in self.groups), default=1)
+
     def compile_all(self) -> Scanner:
         for g in self.groups:
             g.branches  # noqa: B018 (compiles)

@@ -16,6 +16,10 @@ character); a cheap, documented approximation elsewhere.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import regex
 
 from judge.traces import followthrough as ft
@@ -29,6 +33,7 @@ _REFLECTIVE = frozenset(
     "wait check verify again actually mistake wrong correct error sure right should think "
     "double recheck reconsider let's hmm calculation answer summary".split())
 MAX_FOLLOW = 64  # follow-through is evaluated for at most the last this-many corrections
+_NOT_EVALUATED = f"not evaluated: only the last {MAX_FOLLOW} corrections of a trace are"
 ADJACENT = 240  # a correction this close after a self-check is about the same point
 MAX_EPISODE_GAP = 2000  # farther apart than this, a correction starts no episode
 
@@ -95,7 +100,8 @@ def build_episodes(text: str, events: list[Event]) -> list[Episode]:
         if pending is not None:
             sc = events[pending]
             gap = max(0, ev.start - sc.end)
-            same = _same_point(text, sc, ev) if gap <= MAX_EPISODE_GAP else False
+            same = (True if gap <= ADJACENT else _same_point(text, sc, ev)
+                    if gap <= MAX_EPISODE_GAP else False)
             if same is not False:
                 current = Episode(pending, i, [i], gap, same)
                 episodes.append(current)
@@ -113,14 +119,11 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
     owner = {c: k for k, ep in enumerate(episodes) for c in ep.corrections}
     ans_nums = ft.numbers(answer) if answer else set()
     idx = [i for i, ev in enumerate(events) if ev.kind == "correction"]
-    skip = set(idx[:-MAX_FOLLOW])
-    out = []
-    for i in idx:
+    # bound the work on pathological inputs: the last MAX_FOLLOW corrections decide
+    out = [FollowThrough(i, owner.get(i), None, [], [], [], [], "", _NOT_EVALUATED)
+           for i in idx[:-MAX_FOLLOW]]
+    for i in idx[-MAX_FOLLOW:]:
         ev = events[i]
-        if i in skip:  # bound the work on pathological inputs; the last ones decide
-            out.append(FollowThrough(i, owner.get(i), None, reason="not evaluated: only the "
-                                     f"last {MAX_FOLLOW} corrections of a trace are"))
-            continue
         seg_end = next((e for s, e in segs if s <= ev.start < e), len(text))
         k = owner.get(i)
         gap_ctx = ""
@@ -134,8 +137,33 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
     return out
 
 
+GC_PAUSE_CHARS = 65536  # texts this long are parsed with the cyclic GC paused
+
+
+@contextmanager
+def _gc_paused(pause: bool) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a long text is parsed. A parse creates no
+    reference cycles, but event-dense text allocates enough objects (events, episodes,
+    hit tuples) to trigger full collections that walk the whole heap, which cost more
+    than the parse itself."""
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
             answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
+    with _gc_paused(len(text) >= GC_PAUSE_CHARS):
+        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
+
+
+def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
+           answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
     langs = (lang,) if lang and lang != "auto" else None
     scanner = lib.scanner(langs)
     low = fold(text)
@@ -144,14 +172,17 @@ def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed
     for s, e in segs:
         hits.extend(raw_hits(scanner, low, s, e))
     hits = resolve(hits, kinds, low)
-    pats = scanner.patterns
+    meta = [(kinds[i], p.name, p.lang) for i, p in enumerate(scanner.patterns)]
     events = []
+    append = events.append
     for s, e, p in hits:
-        while e > s and text[e - 1].isspace():  # spans never end or start with blanks
-            e -= 1
-        while s < e and text[s].isspace():
-            s += 1
-        events.append(Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang))
+        if text[e - 1].isspace() or text[s].isspace():  # spans never end or start with blanks
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            while s < e and text[s].isspace():
+                s += 1
+        kind, name, lang_ = meta[p]
+        append(Event(kind, s, e, text[s:e], name, lang_))
     episodes = build_episodes(text, events)
     corrections = _follow(text, answer, events, episodes, segs)
     vals = [c.value for c in corrections if c.value is not None]

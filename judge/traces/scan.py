@@ -7,6 +7,8 @@ folded to ``'``; each anchor present in the text gets one ``finditer`` pass of i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import regex
 
 from judge.traces.library import Library, Scanner
@@ -56,6 +58,7 @@ LEAD_WINDOW = 1024  # text before ``pos`` that leads may see when scanning from 
 DENSE = 48
 CTX_BEFORE, CTX_AFTER = 96, 128
 MEMO_MAX = 512
+CHUNK = 16384  # characters per Aho-Corasick call (see raw_hits.occurrences)
 
 
 def _periodic_end(low: str, q: int, period: int, end: int) -> int:
@@ -91,10 +94,34 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     memo: list[dict[str, tuple[tuple[int, int, int] | None, int]] | None] = [None] * len(groups)
     hits: list[Hit] = []
     append = hits.append
-    part = low if pos <= 0 and end == len(low) else low[pos:end]
-    for gi, a, after in scanner.automaton().find_matches_as_indexes(part, overlapping=True):
-        if pos > 0:
-            a, after = a + pos, after + pos
+    periodic = [0, 0, 0]  # (q, z, p): low[x] == low[x - p] for q <= x < z (last one found)
+
+    def occurrences() -> Iterator[tuple[int, int, int]]:
+        """Anchor occurrences ``(group, start, end)`` in ``low[pos:end]``, in chunks. A
+        chunk is skipped without scanning when the text there repeats what came before it
+        (a periodic zone found below) and every group seen before it is past the chunk
+        (skip_to/zone_end): the loop would skip each of its occurrences anyway, and a
+        periodic chunk holds no anchor that the period before it did not."""
+        auto = scanner.automaton()
+        active: set[int] = set()
+        c0 = pos
+        while c0 < end:
+            c1 = min(end, c0 + CHUNK)
+            q, z, p = periodic
+            if (active and 0 < p <= CHUNK and q <= c0 and c1 + scanner.longest <= z
+                    and all(skip_to[i] >= c1 or zone_end[i] >= c1 for i in active)):
+                c0 = c1
+                continue
+            stop = min(end, c1 + scanner.longest - 1)
+            seg = low if c0 == 0 and stop == len(low) else low[c0:stop]
+            found = auto.find_matches_as_indexes(seg, overlapping=True)
+            active = {m[0] for m in found}
+            for gi, a, after in found:
+                if a + c0 < c1:
+                    yield gi, a + c0, after + c0
+            c0 = c1
+
+    for gi, a, after in occurrences():
         g = groups[gi]
         if a < skip_to[gi] or a < zone_end[gi]:
             continue
@@ -122,6 +149,21 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                             and _ENDS.isdisjoint(low[hits[j][1]:fs])):
                         # a run of hits of one pattern that resolve() would merge: merge
                         # here already (keeps dense runs cheap)
+                        if (period > 0 and hit_at[gi] == a - period
+                                and a - period - CTX_BEFORE >= lo):
+                            # ... and the previous hit was one period back, with nothing
+                            # else hitting in between: while the text repeats, every
+                            # occurrence one period on does the same, so extend the run to
+                            # the last of them at once
+                            z = _periodic_end(low, a - CTX_BEFORE, period, end)
+                            periodic[:] = (a - CTX_BEFORE, z, period)
+                            k = (z - CTX_AFTER - 1 - a) // period
+                            if k > 0:
+                                a += k * period
+                                fe = a + found[1]
+                                seen[key] = (found, a)
+                                prev[gi] = a
+                                zone_end[gi] = a + 1
                         hits[j] = (hits[j][0], fe, found[2])
                     else:
                         last_hit[gi] = len(hits)
@@ -133,7 +175,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                     # the previous occurrence (one period back) did not hit either; while
                     # the text repeats with this period, no occurrence will: skip to
                     # where it stops repeating
-                    zone_end[gi] = _periodic_end(low, a - CTX_BEFORE, period, end) - CTX_AFTER
+                    z = _periodic_end(low, a - CTX_BEFORE, period, end)
+                    periodic[:] = (a - CTX_BEFORE, z, period)
+                    zone_end[gi] = z - CTX_AFTER
                 continue
         prev[gi] = a
         result = None

@@ -16,6 +16,7 @@ from typing import Any
 from judge.analysis import verdicts as V
 from judge.analysis.load import RunData
 from judge.grading.length import length_check, word_count
+from judge.grading.panel import aggregate
 from judge.probeset import Page, ProbeSet
 
 SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
@@ -145,10 +146,13 @@ def _apply_coverage(row: ResponseRow, oks: list[dict[str, Any]], core: list[str]
 
 
 def _apply_strategy(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
-    labels = Counter(lab for j in oks if (lab := V.strategy_label(j)))
-    if labels:
-        row.label, top = sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        row.label_agreement = top / sum(labels.values())
+    votes = [lab for j in oks if (lab := V.strategy_label(j))]
+    if votes:
+        # the panel's rule (judge.grading.panel.aggregate): a tie for the most votes has
+        # no majority, so no label; agreement is still the top share
+        label = aggregate(votes, "majority")
+        row.label = str(label) if label is not None else None
+        row.label_agreement = Counter(votes).most_common(1)[0][1] / len(votes)
         row.spread["strategy"] = 1 - row.label_agreement
     row.expected_label = next((e for j in oks if (e := V.expected_strategy(j))), None)
     row.strategy_match = _majority([m for j in oks if (m := V.strategy_match(j)) is not None])

@@ -100,3 +100,22 @@ def test_latest_judgment_of_an_id_counts() -> None:
     other = {"id": "j2", "score": 3.0}
     new = {"id": "j1", "score": 5.0}
     assert latest_judgments([old, other, new]) == [other, new]
+
+
+def test_strategy_label_tie_has_no_majority_like_the_panel():
+    """Analysis and judge.grading.panel.aggregate break label ties the same way: none."""
+    from judge.analysis.rows import ResponseRow, _apply_strategy
+    from judge.grading.panel import aggregate
+
+    def row() -> ResponseRow:
+        return ResponseRow("r", "run", "t", "m", 0, "single", ["p"], "q", None, "news",
+                           "overview", "text", "", 1)
+
+    tied = [{"label": "narrative"}, {"label": "bullet_digest"}]
+    r = row()
+    _apply_strategy(r, tied)
+    assert r.label is None and aggregate([j["label"] for j in tied], "majority") is None
+    assert r.label_agreement == 0.5
+    r = row()
+    _apply_strategy(r, tied + [{"label": "narrative"}])
+    assert r.label == "narrative" and r.label_agreement == pytest.approx(2 / 3)

@@ -115,6 +115,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
             stop = min(end, c1 + scanner.longest - 1)
             seg = low if c0 == 0 and stop == len(low) else low[c0:stop]
             found = auto.find_matches_as_indexes(seg, overlapping=True)
+            if c0 == 0 and c1 == end == stop:  # the whole text in one chunk
+                yield from found
+                return
             active = {m[0] for m in found}
             for gi, a, after in found:
                 if a + c0 < c1:

@@ -40,7 +40,8 @@ class ProviderOptions(BaseModel):
     timeout: float = DEFAULT_TIMEOUT_S
     base_url: str | None = None
     api_key_env: str | None = None
-    http: Literal["aiohttp", "httpx"] = "aiohttp"  # the SDK's HTTP transport
+    http: Literal["aiohttp", "httpx"] = "aiohttp"  # the SDK's HTTP transport (compat: calls
+    # with aiohttp skip the SDK: judge.providers.direct)
 
 
 O = TypeVar("O", bound=BaseModel)
@@ -151,7 +152,11 @@ def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float
     """Map an exception from the ``openai`` or ``anthropic`` SDK (same class names), the
     transport underneath, or JSON decoding, to a judge ProviderError; ``secret`` (the key in
     use, whatever its variable is called) is scrubbed from the message. Re-raises bugs."""
-    err = _map(sdk, spec, exc, timeout)
+    return scrub(_map(sdk, spec, exc, timeout), secret)
+
+
+def scrub(err: ProviderError, secret: str | None) -> ProviderError:
+    """``err`` with ``secret`` (the key in use) replaced in its message and detail."""
     if secret and secret in str(err):
         err.args = (str(err).replace(secret, "[REDACTED]"),)
         err.detail = err.detail.replace(secret, "[REDACTED]")
@@ -213,19 +218,23 @@ class PrebuiltPost:
 
     async def generate(self, request: Any) -> Any:
         """One complete call; raises RetryableProviderError / FatalProviderError / AuthError."""
-        import httpx2
-        import orjson
-
         opts = self._opts(request)
         started = time.perf_counter()
         path, body = self.wire_request(request)
-        try:
-            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
-                                         options={"timeout": opts.timeout})
-            data = orjson.loads(raw.content)
-        except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
-            raise map_sdk_error(self.sdk_module, self.spec, exc, opts.timeout,
-                                self._secret) from None
+        data = await self.post_json(path, body, opts.timeout)
         response = self.parse_reply(data, request)
         response.latency_s = time.perf_counter() - started
         return response
+
+    async def post_json(self, path: str, body: Any, timeout: float) -> Any:
+        """POST ``body`` through the SDK client; the decoded JSON reply."""
+        import httpx2
+        import orjson
+
+        try:
+            raw = await self._sdk().post(path, body=body, cast_to=httpx2.Response,
+                                         options={"timeout": timeout})
+            return orjson.loads(raw.content)
+        except Exception as exc:  # noqa: BLE001 - every SDK error is mapped here
+            raise map_sdk_error(self.sdk_module, self.spec, exc, timeout,
+                                self._secret) from None

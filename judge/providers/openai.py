@@ -4,15 +4,19 @@ Specs: ``openai:MODEL[?api=responses&reasoning_effort=low]`` and
 ``compat:MODEL@BASE_URL[?api_key_env=VAR]``. The SDK client is built with
 ``max_retries=0`` (judge.runner owns retries) and every SDK error is mapped to a judge
 ProviderError here. ``OPENAI_BASE_URL`` is honoured when the spec names no base_url.
+
+``compat:`` calls (``generate``) post their body with aiohttp directly
+(judge.providers.direct), and the openai SDK is imported only when something needs it:
+streaming, ``openai:`` specs, ``http=httpx``. A run against a local server does not pay
+for importing the SDK.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Literal
-
-import openai
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
 from judge.providers.common import (
@@ -31,7 +35,11 @@ from judge.providers.openai_wire import (
     parse_chat,
     parse_responses,
 )
+from judge.providers.direct import JsonPost
 from judge.providers.registry import ModelSpec
+
+if TYPE_CHECKING:
+    import openai
 
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
 DUMMY_KEY = "not-needed"  # compat servers without auth still get a bearer header
@@ -55,10 +63,14 @@ class CompatOptions(OpenAIOptions):
     max_tokens_param: Literal["max_completion_tokens", "max_tokens"] = "max_tokens"
 
 
+def _openai() -> ModuleType:
+    import openai  # ~0.6 s: imported on first use only
+
+    return openai
+
+
 class OpenAIProvider(PrebuiltPost):
     """Provider for ``openai:`` and ``compat:`` specs (they share the wire code)."""
-
-    sdk_module = openai
 
     def __init__(self, spec: ModelSpec, *, compat: bool) -> None:
         self.spec = spec.spec
@@ -71,9 +83,27 @@ class OpenAIProvider(PrebuiltPost):
         self.base_url = spec.base_url or self.options.base_url  # None: SDK reads OPENAI_BASE_URL
         self.key_env = self.options.api_key_env or (None if compat else OPENAI_KEY_ENV)
         self._client: openai.AsyncOpenAI | None = None
+        self._direct: JsonPost | None = None  # compat calls without the SDK
         self._secret: str | None = None  # the key in use, scrubbed from error messages
 
     # --- plumbing ------------------------------------------------------------------------
+
+    @property
+    def sdk_module(self) -> ModuleType:  # type: ignore[override]
+        return _openai()
+
+    @property
+    def direct(self) -> bool:
+        """Whether calls skip the SDK: ``compat:`` with the default (aiohttp) transport."""
+        return self.compat and self.options.http == "aiohttp"
+
+    def _key(self) -> str | None:
+        """The API key from the environment (None: no key is needed)."""
+        key = env_key(self.key_env) if self.key_env else None
+        if self.key_env and key is None:
+            raise missing_key_error(self.spec, self.key_env)
+        self._secret = key
+        return key
 
     def _opts(self, request: Request) -> OpenAIOptions:
         if not request.options:
@@ -86,14 +116,20 @@ class OpenAIProvider(PrebuiltPost):
 
     def _sdk(self) -> openai.AsyncOpenAI:
         if self._client is None:
-            key = env_key(self.key_env) if self.key_env else None
-            if self.key_env and key is None:
-                raise missing_key_error(self.spec, self.key_env)
-            self._secret = key
-            self._client = openai.AsyncOpenAI(api_key=key or DUMMY_KEY, base_url=self.base_url,
-                                              timeout=self.options.timeout, max_retries=0,
-                                              http_client=http_client(openai, self.options.http))
+            key = self._key()
+            sdk = _openai()
+            self._client = sdk.AsyncOpenAI(api_key=key or DUMMY_KEY, base_url=self.base_url,
+                                           timeout=self.options.timeout, max_retries=0,
+                                           http_client=http_client(sdk, self.options.http))
         return self._client
+
+    async def post_json(self, path: str, body: Any, timeout: float) -> Any:
+        if not self.direct:
+            return await super().post_json(path, body, timeout)
+        if self._direct is None:
+            auth = {"Authorization": f"Bearer {self._key() or DUMMY_KEY}"}
+            self._direct = JsonPost(self.spec, str(self.base_url), auth)
+        return await self._direct.post(path, body, timeout, self._secret)
 
     def _params(self, request: Request, opts: OpenAIOptions, stream: bool) -> dict[str, Any]:
         msgs = [{"role": m.role, "content": m.content} for m in request.messages]
@@ -176,7 +212,7 @@ class OpenAIProvider(PrebuiltPost):
                         raise dropped(self.spec, "stream ended before the reply was complete")
                     response = parse_chat(self.spec, acc.payload(), opts.think_tags)
         except Exception as exc:  # noqa: BLE001
-            raise map_sdk_error(openai, self.spec, exc, opts.timeout,
+            raise map_sdk_error(self.sdk_module, self.spec, exc, opts.timeout,
                                 self._secret) from None
         if response is None:
             raise dropped(self.spec, "stream ended before the reply was complete")
@@ -193,6 +229,9 @@ class OpenAIProvider(PrebuiltPost):
         yield parse_responses(self.spec, acc.final)
 
     async def aclose(self) -> None:
+        if self._direct is not None:
+            direct, self._direct = self._direct, None
+            await direct.aclose()
         if self._client is not None:
             client, self._client = self._client, None
             await client.close()

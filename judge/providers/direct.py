@@ -1,0 +1,94 @@
+"""JSON POSTs over aiohttp without a vendor SDK (``compat:`` calls).
+
+A ``compat:`` call needs no SDK: a body built by ``wire_request``, a bearer header and a
+reply parsed by judge.providers.openai_wire. Posting it with aiohttp directly spares the
+openai SDK's import (~0.6 s of start-up, mostly its generated types) and its per-call
+request building and httpx-over-aiohttp layers (~0.5 ms of CPU per call). Failures are
+mapped here the way ``map_sdk_error`` maps the SDK's: an error status through
+``status_error`` (with the vendor's body), no reply in time → retryable timeout, a
+connection failure or a body that is not JSON → ``dropped``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from typing import Any
+
+import aiohttp
+import orjson
+
+from judge.errors import ProviderError, RetryableProviderError
+from judge.providers.common import dropped, scrub, status_error
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """Verification as the SDKs do it (httpx): $SSL_CERT_FILE, else certifi's bundle."""
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    if cafile is None:
+        try:
+            import certifi
+
+            cafile = certifi.where()
+        except ImportError:
+            pass
+    return ssl.create_default_context(cafile=cafile)
+
+
+class JsonPost:
+    """POST JSON bodies to ``base_url + path`` and return the decoded JSON reply.
+
+    One aiohttp session, opened on the first call (in the running event loop), closed by
+    ``aclose``; proxies from the environment are honoured, as the SDKs' clients do."""
+
+    def __init__(self, spec: str, base_url: str, headers: dict[str, str]) -> None:
+        self.spec = spec
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json",
+                        **headers}
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            tls = _ssl_context() if self.base_url.startswith("https:") else None
+            connector = aiohttp.TCPConnector(limit=0, ssl=tls if tls is not None else True)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+        return self._session
+
+    async def post(self, path: str, body: Any, timeout: float,
+                   secret: str | None = None) -> Any:
+        """The decoded reply; a ProviderError (``secret`` scrubbed from it) otherwise."""
+        try:
+            return await self._post(path, body, timeout)
+        except ProviderError as exc:
+            raise scrub(exc, secret) from None
+
+    async def _post(self, path: str, body: Any, timeout: float) -> Any:
+        limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        try:
+            async with self._open().post(self.base_url + path, data=orjson.dumps(body),
+                                         headers=self.headers, timeout=limits) as resp:
+                raw = await resp.read()
+                status, headers = resp.status, resp.headers
+        except (asyncio.TimeoutError, TimeoutError):
+            raise RetryableProviderError(f"no reply within {timeout:g} s",
+                                         model=self.spec) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise dropped(self.spec, f"connection error: {type(exc).__name__}") from None
+        if status >= 400:
+            try:
+                detail: Any = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                detail = raw.decode("utf-8", "replace")
+            raise status_error(self.spec, status, detail, headers,
+                               f"Error code: {status} - {detail}")
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise dropped(self.spec, "invalid JSON in the reply") from None
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()

@@ -34,6 +34,9 @@ class Templates:
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Read each template once: a run renders what its manifest hashed (an edit
+            # mid-run does not slip in), and no file is stat'ed per render.
+            auto_reload=False,
         )
         self._hashes: dict[str, str] = {}
 

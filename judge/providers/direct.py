@@ -36,11 +36,24 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
+def _env_proxy(url: str) -> tuple[Any, Any]:
+    """(proxy, proxy auth) for ``url`` from HTTP(S)_PROXY / NO_PROXY, or (None, None)."""
+    from aiohttp.helpers import get_env_proxy_for_url
+    from yarl import URL
+
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
+
+
 class JsonPost:
     """POST JSON bodies to ``base_url + path`` and return the decoded JSON reply.
 
     One aiohttp session, opened on the first call (in the running event loop), closed by
-    ``aclose``; proxies from the environment are honoured, as the SDKs' clients do."""
+    ``aclose``. Proxies from the environment are honoured, as the SDKs' clients do, but
+    looked up once per session: aiohttp's ``trust_env`` would look them (and ~/.netrc) up
+    again in a worker thread for every request."""
 
     def __init__(self, spec: str, base_url: str, headers: dict[str, str]) -> None:
         self.spec = spec
@@ -53,7 +66,9 @@ class JsonPost:
         if self._session is None or self._session.closed:
             tls = _ssl_context() if self.base_url.startswith("https:") else None
             connector = aiohttp.TCPConnector(limit=0, ssl=tls if tls is not None else True)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+            proxy, proxy_auth = _env_proxy(self.base_url)
+            self._session = aiohttp.ClientSession(connector=connector, proxy=proxy,
+                                                  proxy_auth=proxy_auth)
         return self._session
 
     async def post(self, path: str, body: Any, timeout: float,

@@ -149,26 +149,13 @@ def write_traces(store: RunStore) -> tuple[int, int, int]:
     return tally[0], tally[1], tally[2]
 
 
-class LiveTraces:
-    """traces.jsonl written while a fresh run goes, instead of a pass over responses.jsonl
-    after it: the runner calls ``observe`` right after storing each response, so the
-    records come in responses.jsonl order (the same file ``write_run_traces`` writes for a
-    run without repeated ids). judge.traces is imported and its pattern library loaded in
-    a background thread while the first calls are in flight; responses that arrive before
-    it is ready wait in a short backlog. ``commit`` renames the file into place (False if
-    parsing failed: ``write_traces`` then does the whole pass and reports the error)."""
+class TraceLoader:
+    """judge.traces imported and its pattern library loaded in a background thread (~0.1 s
+    of CPU) while a run's first calls are in flight."""
 
-    BACKLOG = 512  # responses held before waiting for the library
-
-    def __init__(self, store: RunStore) -> None:
-        self.path = store.path / TRACES
-        self.tmp = store.path / f".{TRACES}.{os.getpid()}.live.tmp"
-        self.tally = [0, 0, 0]  # responses, with a self-check, with a correction
-        self.failed = False
-        self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in commit()/discard()
-        self._backlog: list[ResponseRecord] = []
+    def __init__(self) -> None:
         self._trace: Callable[[ResponseRecord], dict[str, Any]] | None = None
-        self._ready = threading.Event()
+        self.ready = threading.Event()
         threading.Thread(target=self._load, name="judge-traces-load", daemon=True).start()
 
     def _load(self) -> None:
@@ -177,29 +164,54 @@ class LiveTraces:
 
             load_library()
             self._trace = trace_record
-        except BaseException:  # noqa: BLE001 - commit() falls back to the full pass
-            self.failed = True
+        except BaseException:  # noqa: BLE001 - LiveTraces falls back to the full pass
+            pass
         finally:
-            self._ready.set()
+            self.ready.set()
+
+    def get(self) -> Callable[[ResponseRecord], dict[str, Any]] | None:
+        """``trace_record`` once loaded (None if loading failed); waits for it."""
+        self.ready.wait()
+        return self._trace
+
+
+class LiveTraces:
+    """traces.jsonl written while a fresh run goes, instead of a pass over responses.jsonl
+    after it: the runner calls ``observe`` right after storing each response, so the
+    records come in responses.jsonl order (the same file ``write_run_traces`` writes for a
+    run without repeated ids). Responses that arrive before the TraceLoader is done wait in
+    a short backlog. ``commit`` renames the file into place (False if parsing failed:
+    ``write_traces`` then does the whole pass and reports the error)."""
+
+    BACKLOG = 512  # responses held before waiting for the library
+
+    def __init__(self, store: RunStore, loader: TraceLoader | None = None) -> None:
+        self.path = store.path / TRACES
+        self.tmp = store.path / f".{TRACES}.{os.getpid()}.live.tmp"
+        self.tally = [0, 0, 0]  # responses, with a self-check, with a correction
+        self.failed = False
+        self._loader = loader or TraceLoader()
+        self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed in commit()/discard()
+        self._backlog: list[ResponseRecord] = []
 
     def observe(self, record: ResponseRecord) -> None:
         """Runner observer: trace one stored response (or hold it until the library is in)."""
         if self.failed:
             return
         self._backlog.append(record)
-        if self._ready.is_set() or len(self._backlog) >= self.BACKLOG:
+        if self._loader.ready.is_set() or len(self._backlog) >= self.BACKLOG:
             self._drain()
 
     def _drain(self) -> None:
-        self._ready.wait()
-        if self._trace is None:
+        trace = self._loader.get()
+        if trace is None:
             self.failed = True
         if self.failed:
             self._backlog.clear()
             return
         try:
             for resp in self._backlog:
-                rec = self._trace(resp)
+                rec = trace(resp)
                 self._fh.write(orjson.dumps(rec) + b"\n")
                 counts = rec.get("counts") or {}
                 self.tally[0] += 1

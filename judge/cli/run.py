@@ -223,8 +223,9 @@ def run(
 
         session = session_for_runner(runner, plan, record=not resume)
     judging = (session, judge_providers) if session else None
-    # A fresh run traces each response as it is stored (first, before any async observer,
-    # so traces.jsonl keeps responses.jsonl's order); --resume re-reads the whole run.
+    # A fresh run traces each response as it is stored (the parser loads in a thread while
+    # the first calls are out). The observer goes first, before any async one, so that
+    # traces.jsonl keeps responses.jsonl's order; --resume re-reads the whole run after it.
     live = LiveTraces(runner.store) if not (no_traces or resume) else None
     if live is not None:
         runner.observers.insert(0, live.observe)

@@ -51,12 +51,12 @@ _NEW_ONLY = [
     ("zh_should_be", re.compile(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})")),
     ("zh_includes", re.compile(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})")),
 ]
-_GAP = [
-    re.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I),
-    re.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I),
-    re.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})"),
+_GAP = [  # (a substring one of which a match needs, the pattern)
+    (("not", "n't", "never", "fail"), re.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
+    (("miss", "omit", "left", "leave", "lack"), re.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
+    (("没", "未"), re.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})")),
 ]
 # "= 5", "is 12", "得 30": a number stated as a result. Numbers are found first (digits are
 # rarer than the keywords), then the text right before each is compared with the keywords.
@@ -177,7 +177,10 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
             new = m.group("new").strip()
             items = [x.strip() for x in _ITEMS.split(new) if x.strip()]
             return (items if how in ("includes", "zh_includes") and len(items) > 1 else [new]), [], how
-    for rx in _GAP:
+    gap_low = gap_ctx.lower()
+    for needs, rx in _GAP:
+        if not any(map(gap_low.__contains__, needs)):
+            continue
         m = rx.search(gap_ctx)
         if m:
             return [m.group("new").strip()], [], "summary_gap"

@@ -130,7 +130,10 @@ class Scanner:
     @property
     def longest(self) -> int:
         """Length of the longest anchor."""
-        return max((len(g.anchor) for g in self.groups), default=1)
+        n = self._auto.get("longest")
+        if n is None:
+            n = self._auto["longest"] = max((len(g.anchor) for g in self.groups), default=1)
+        return n
 
     def compile_all(self) -> Scanner:
         for g in self.groups:

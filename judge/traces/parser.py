@@ -20,15 +20,15 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import regex
+import re
 
 from judge.traces import followthrough as ft
 from judge.traces.library import Library, load_library
 from judge.traces.models import Episode, Event, FollowThrough, Parsed, TraceResult
 from judge.traces.scan import clean_text, fold, raw_hits, resolve
 
-_THINK = regex.compile(r"<(/?)(?:think|thinking)\s*>", regex.I)
-_ANCHORS = regex.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", regex.I)
+_THINK = re.compile(r"<(/?)(?:think|thinking)\s*>", re.I)
+_ANCHORS = re.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", re.I)
 _REFLECTIVE = frozenset(
     "wait check verify again actually mistake wrong correct error sure right should think "
     "double recheck reconsider let's hmm calculation answer summary".split())

@@ -103,16 +103,17 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         (skip_to/zone_end): the loop would skip each of its occurrences anyway, and a
         periodic chunk holds no anchor that the period before it did not."""
         auto = scanner.automaton()
+        longest = scanner.longest
         active: set[int] = set()
         c0 = pos
         while c0 < end:
             c1 = min(end, c0 + CHUNK)
             q, z, p = periodic
-            if (active and 0 < p <= CHUNK and q <= c0 and c1 + scanner.longest <= z
+            if (active and 0 < p <= CHUNK and q <= c0 and c1 + longest <= z
                     and all(skip_to[i] >= c1 or zone_end[i] >= c1 for i in active)):
                 c0 = c1
                 continue
-            stop = min(end, c1 + scanner.longest - 1)
+            stop = min(end, c1 + longest - 1)
             seg = low if c0 == 0 and stop == len(low) else low[c0:stop]
             found = auto.find_matches_as_indexes(seg, overlapping=True)
             if c0 == 0 and c1 == end == stop:  # the whole text in one chunk

@@ -26,8 +26,9 @@ def package_versions() -> dict[str, str]:
 
 def build_manifest(run_id: str, probes: ProbeSet, tasks: list[Task], templates: Templates,
                    models: list[str], settings: dict[str, Any]) -> dict[str, Any]:
-    """A fresh manifest for a new run (no keys anywhere: specs are key-free strings)."""
-    names = sorted({t.template for t in tasks})
+    """A fresh manifest for a new run (no keys anywhere: specs are key-free strings).
+    ``tasks`` may know its templates already (judge.runs.TaskSet: no extra pass)."""
+    names = sorted(getattr(tasks, "templates", None) or {t.template for t in tasks})
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,

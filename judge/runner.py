@@ -229,8 +229,13 @@ class Runner:
         self.result = RunResult(run_id=store.run_id)
 
     def pending_count(self, done: set[tuple[str, str, int]]) -> int:
-        return sum(1 for s in self.specs
-                   for _ in iter_items(self.tasks, self.settings.samples, done, s.spec))
+        return sum(self.pending_for(s.spec, done) for s in self.specs)
+
+    def pending_for(self, model: str, done: set[tuple[str, str, int]]) -> int:
+        """(task, sample) items of one model still to do (nothing done: no pass over tasks)."""
+        if not done and hasattr(self.tasks, "__len__"):
+            return len(self.tasks) * self.settings.samples  # type: ignore[arg-type]
+        return sum(1 for _ in iter_items(self.tasks, self.settings.samples, done, model))
 
     def _rendered(self, task: Task) -> tuple[list[Any], str]:
         """(messages, prompt hash) of a task, rendered once while its samples run."""

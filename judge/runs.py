@@ -37,14 +37,33 @@ class TaskSet:
     def __init__(self, probes: ProbeSet, limit: int | None = None) -> None:
         self.probes, self.limit = probes, limit
         self._len: int | None = None
+        self._by_template: dict[str, Task] = {}
 
     def __iter__(self) -> Iterator[Task]:
         return islice(iter_tasks(self.probes), self.limit)
 
+    def _scan(self) -> None:
+        """One pass for the count and the first task of each template."""
+        n = 0
+        for n, task in enumerate(self, 1):  # noqa: B007 - n is the count
+            self._by_template.setdefault(task.template, task)
+        self._len = n
+
     def __len__(self) -> int:
         if self._len is None:
-            self._len = sum(1 for _ in self)
-        return self._len
+            self._scan()
+        return self._len  # type: ignore[return-value]
+
+    @property
+    def by_template(self) -> dict[str, Task]:
+        """The first task of each template the tasks use."""
+        if self._len is None:
+            self._scan()
+        return self._by_template
+
+    @property
+    def templates(self) -> set[str]:
+        return set(self.by_template)
 
 
 def select_tasks(probes: ProbeSet, limit: int | None) -> TaskSet:
@@ -78,7 +97,7 @@ def prepare_run(probeset: str | Path | ProbeSet, models: list[str], settings: Ru
     providers = build_providers(models)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
-    for task in {t.template: t for t in tasks}.values():  # fail early on a bad template
+    for task in tasks.by_template.values():  # fail early on a bad template
         from judge.render import task_messages
         task_messages(probes, task, templates)
     store = RunStore.create(out_dir, run_id or new_run_id(probes))

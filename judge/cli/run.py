@@ -43,10 +43,8 @@ async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int
         except (NotImplementedError, RuntimeError):
             pass
     with _progress() as progress:
-        bars = {m: progress.add_task(m, total=sum(
-            1 for _ in __import__("judge.runner", fromlist=["iter_items"]).iter_items(
-                runner.tasks, runner.settings.samples, done, m))) for m in
-            [s.spec for s in runner.specs]}
+        bars = {s.spec: progress.add_task(s.spec, total=runner.pending_for(s.spec, done))
+                for s in runner.specs}
         runner.on_progress = lambda model: progress.advance(bars[model])
         if judging is None:
             return await runner.run(done)

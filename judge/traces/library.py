@@ -28,7 +28,7 @@ import regex
 import yaml
 
 from judge.errors import InputError
-from judge.traces.rx import Unsupported, compile_fast, factor_source, reverse_source
+from judge.traces.rx import Unsupported, can_start, compile_fast, factor_source, reverse_source
 
 Kind = Literal["self_check", "correction"]
 KINDS: tuple[str, ...] = ("self_check", "correction")
@@ -41,6 +41,7 @@ _ANCHOR = regex.compile(r"<<([^<>]*)>>")
 _ESCAPES = regex.compile(r"\\[A-Za-z]")
 _UPPER = regex.compile(r"[A-Z]")
 _MAX_DEPTH = 8
+DISPATCH_MAX = 4096  # distinct next characters cached per anchor group
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ class Group:
     ``regex`` form (used by ``Library.validate``).
     """
 
-    __slots__ = ("_branches", "anchor", "cjk", "lead_group", "markers", "rules", "rx")
+    __slots__ = ("_branches", "_can", "anchor", "cjk", "dispatch", "lead_group", "markers",
+                 "rules", "rx")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
@@ -88,6 +90,9 @@ class Group:
         self.lead_group = 0  # index of the `L` group, 0 when no rule has a lead
         self.markers: tuple[tuple[int, int], ...] = ()  # (group index, pattern index)
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
+        self._can: list[Any] | None = None
+        # next character after the anchor -> the branches whose tail can start with it
+        self.dispatch: dict[str, tuple[tuple[Any, Any, tuple[int, ...]], ...]] = {}
 
     @property
     def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
@@ -101,6 +106,17 @@ class Group:
                             tuple(i for i, _ in members)))
             self._branches = tuple(out)
         return self._branches
+
+    def candidates(self, c: str) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
+        """The branches whose tail can match when the character after the anchor is ``c``
+        ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
+        in ``dispatch``."""
+        if self._can is None:
+            self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
+        found = tuple(b for b, ok in zip(self.branches, self._can) if ok(c))
+        if len(self.dispatch) < DISPATCH_MAX:
+            self.dispatch[c] = found
+        return found
 
     def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
         by_lead: dict[str, list[tuple[int, Rule]]] = {}

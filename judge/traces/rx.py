@@ -11,7 +11,7 @@ look-behinds and vice versa (their bodies reversed), ``^``/``\\A`` become ``\\Z`
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import regex
 
@@ -188,3 +188,106 @@ def compile_fast(src: str, verbose: bool = True) -> Any:
         return re.compile(src, re.VERBOSE if verbose else 0)
     except re.error:
         return regex.compile(src, (regex.VERBOSE if verbose else 0) | regex.V0)
+
+
+# -- first-character analysis --------------------------------------------------------
+# ``can_start(src, prev)`` answers, conservatively, "can ``re.match(src)`` succeed at a
+# position whose next character is c?" (prev: the character before that position, for
+# \b). The scanner uses it to skip, by a dict lookup on the character after an anchor,
+# the rules whose tail cannot match there, instead of calling their regex. A predicate may
+# say True when the regex then fails (that only costs the call), never False when it could
+# match. Each item gives (P, N): P(c) a non-empty match may start with c; N(c) an empty
+# match is possible when the next character is c.
+
+Pred = Callable[[str], bool]
+
+
+def _true(c: str) -> bool:
+    return True
+
+
+def _false(c: str) -> bool:
+    return False
+
+
+def _isword(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what re's \w matches in a str pattern
+
+
+_CAT_TEST: dict[Any, Pred] = {
+    C.CATEGORY_DIGIT: str.isdecimal, C.CATEGORY_SPACE: str.isspace, C.CATEGORY_WORD: _isword,
+    C.CATEGORY_NOT_DIGIT: lambda c: not c.isdecimal(),
+    C.CATEGORY_NOT_SPACE: lambda c: not c.isspace(),
+    C.CATEGORY_NOT_WORD: lambda c: not _isword(c),
+}
+
+
+def _first_in(items: Any) -> Pred:
+    neg, tests = False, []
+    for op, av in items:
+        if op is C.NEGATE:
+            neg = True
+        elif op is C.LITERAL:
+            tests.append(lambda c, x=chr(av): c == x)
+        elif op is C.RANGE:
+            tests.append(lambda c, lo=av[0], hi=av[1]: lo <= ord(c) <= hi)
+        elif op is C.CATEGORY and av in _CAT_TEST:
+            tests.append(_CAT_TEST[av])
+        else:
+            return _true
+    if neg:
+        return lambda c: not any(t(c) for t in tests)
+    return lambda c: any(t(c) for t in tests)
+
+
+def _first_seq(items: Any, prev_word: bool) -> tuple[Pred, Pred]:
+    items = list(items)
+    if not items:
+        return _false, _true
+    p1, n1 = _first_item(*items[0], prev_word)
+    pr, nr = _first_seq(items[1:], prev_word)
+    return (lambda c: p1(c) or (n1(c) and pr(c))), (lambda c: n1(c) and nr(c))
+
+
+def _first_item(op: Any, av: Any, prev_word: bool) -> tuple[Pred, Pred]:
+    if op is C.LITERAL:
+        return (lambda c, x=chr(av): c == x), _false
+    if op is C.NOT_LITERAL:
+        return (lambda c, x=chr(av): c != x), _false
+    if op is C.ANY:
+        return _true, _false
+    if op is C.IN:
+        return _first_in(av), _false
+    if op is C.BRANCH:
+        alts = [_first_seq(a, prev_word) for a in av[1]]
+        return (lambda c: any(p(c) for p, _ in alts)), (lambda c: any(n(c) for _, n in alts))
+    if op is C.SUBPATTERN:
+        return _first_seq(av[3], prev_word)
+    if op is getattr(C, "ATOMIC_GROUP", None):
+        return _first_seq(av, prev_word)
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+        lo, _, body = av
+        p, n = _first_seq(body, prev_word)
+        return p, (_true if lo == 0 else n)
+    if op is C.AT:
+        if av is C.AT_BOUNDARY:
+            return _false, lambda c: _isword(c) != prev_word
+        if av is C.AT_NON_BOUNDARY:
+            return _false, lambda c: _isword(c) == prev_word
+        return _false, _true
+    if op is C.ASSERT and av[0] == 1:  # a look-ahead constrains the next character
+        p, n = _first_seq(av[1], prev_word)
+        return _false, lambda c: p(c) or n(c)
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return _false, _true
+    return _true, _true
+
+
+def can_start(src: str, prev: str) -> Pred:
+    """Conservative test of the next character for ``re.match(src)`` (non-verbose source)
+    at a position after ``prev``; at the end of the text ("") always True."""
+    try:
+        p, n = _first_seq(P.parse(src), _isword(prev))
+    except (re.error, RecursionError):
+        return _true
+    return lambda c: not c or p(c) or n(c)

@@ -185,7 +185,11 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 continue
         prev[gi] = a
         result = None
-        for lead_rx, tail_rx, pidx in g.branches:
+        c = low[after] if after < end else ""
+        cand = g.dispatch.get(c)
+        if cand is None:
+            cand = g.candidates(c)
+        for lead_rx, tail_rx, pidx in cand:
             m = tail_rx.match(low, after, end)
             if m is None:
                 continue

@@ -23,17 +23,36 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _SECRET_ENV_HINTS = ("KEY", "TOKEN", "SECRET")
 _KEY_SHAPES = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|sk-ant-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,})")
 
 
-def _secret_values() -> list[str]:
-    vals = []
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and any(h in name.upper() for h in _SECRET_ENV_HINTS):
-            vals.append(value)
-    return vals
+# (the environment the secrets were taken from, the secrets): a ProviderError redacts its
+# message three times, and a run with many failures would scan os.environ for each.
+_secrets_cache: tuple[dict[Any, Any], tuple[str, ...]] | None = None
+
+
+def _environment() -> dict[Any, Any]:
+    """The process environment as a plain dict (os.environ's own store when it has one)."""
+    data = getattr(os.environ, "_data", None)
+    return data if isinstance(data, dict) else dict(os.environ)
+
+
+def _secret_values() -> tuple[str, ...]:
+    """Values of secret-looking environment variables, longest first; scanned again only
+    when the environment changed since the last call (tests set keys and unset them)."""
+    global _secrets_cache
+    env = _environment()
+    cached = _secrets_cache
+    if cached is not None and cached[0] == env:
+        return cached[1]
+    vals = sorted({value for name, value in os.environ.items()
+                   if value and len(value) >= 8
+                   and any(h in name.upper() for h in _SECRET_ENV_HINTS)}, key=len, reverse=True)
+    _secrets_cache = (dict(env), tuple(vals))
+    return _secrets_cache[1]
 
 
 def redact(text: str) -> str:

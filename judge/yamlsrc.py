@@ -16,6 +16,21 @@ class _Loader(yaml.SafeLoader):
     """Safe loader (no tags that construct objects)."""
 
 
+# libyaml's parser, when PyYAML has it: ~10x faster (a 2,000-task probe set: 50 → 4 ms).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of ``text``; a malformed document is parsed again by the pure-Python
+    parser, whose error messages the rest of judge (and its tests) know."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=_Loader)
+
+
 def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: str,
            error: type[InputError]) -> Any:
     lines[loc] = node.start_mark.line + 1
@@ -47,7 +62,7 @@ def load_yaml_with_lines(path: Path, display: str | None = None,
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason})", path=shown) from None
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

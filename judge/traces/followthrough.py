@@ -124,10 +124,19 @@ def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
         return bool(nums)
     low = answer.lower()
     hits = sum(1 for w in words if (w in low if "\u3400" <= w[0] <= "\u9fff"
-                                    else re.search(rf"\b{re.escape(w)}", low)))
+                                    else _starts_word(w, low)))
     # short phrases need every content word ("first Sunday" is not "every Sunday");
     # longer ones at least 60% of them
     return hits == len(words) if len(words) <= 2 else hits * 5 >= len(words) * 3
+
+
+def _starts_word(w: str, low: str) -> bool:
+    """Does ``w`` (starting with a word character) occur in ``low`` at the start of a word
+    (as ``re.search(r"\b" + re.escape(w), low)``)?"""
+    i = low.find(w)
+    while i > 0 and _wordchar(low[i - 1]):
+        i = low.find(w, i + 1)
+    return i != -1
 
 
 def context_after(text: str, start: int, limit: int = _MAX_CTX, stop_at: int | None = None) -> str:
@@ -161,7 +170,18 @@ _NEEDS = {"not_x_but_y": ("but",), "should_be_not": ("not", "instead", "rather")
 
 
 def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str], list[str], str]:
-    """(expected, rejected, how) named by a correction context."""
+    """(expected, rejected, how) named by a correction context: a named change in ``ctx``,
+    else what the self-check sentence ``gap_ctx`` says the summary lacked, else numbers
+    stated as results in ``long_ctx`` (or ``ctx``)."""
+    return (_named(ctx) or _summary_gap(gap_ctx)
+            or _stated_numbers(long_ctx or ctx) or ([], [], ""))
+
+
+Extracted = tuple[list[str], list[str], str]
+
+
+def _named(ctx: str) -> Extracted | None:
+    """"not X but Y", "should be Y", "include Y", ... in the correction's context."""
     low = ctx.lower()
     for how, rx in _PAIRS:
         if not any(map(low.__contains__, _NEEDS[how])):
@@ -177,6 +197,11 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
             new = m.group("new").strip()
             items = [x.strip() for x in _ITEMS.split(new) if x.strip()]
             return (items if how in ("includes", "zh_includes") and len(items) > 1 else [new]), [], how
+    return None
+
+
+def _summary_gap(gap_ctx: str) -> Extracted | None:
+    """What a self-check sentence says is missing ("my summary did not mention X")."""
     gap_low = gap_ctx.lower()
     for needs, rx in _GAP:
         if not any(map(gap_low.__contains__, needs)):
@@ -184,10 +209,12 @@ def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str],
         m = rx.search(gap_ctx)
         if m:
             return [m.group("new").strip()], [], "summary_gap"
-    nums = result_numbers(long_ctx or ctx)
-    if nums:
-        return list(dict.fromkeys(nums))[:4], [], "numbers"
-    return [], [], ""
+    return None
+
+
+def _stated_numbers(ctx: str) -> Extracted | None:
+    nums = result_numbers(ctx)
+    return (list(dict.fromkeys(nums))[:4], [], "numbers") if nums else None
 
 
 def _wordchar(c: str) -> bool:
@@ -217,14 +244,22 @@ def result_numbers(s: str) -> list[str]:
 
 
 def follow_through(text: str, answer: str | None, correction: int, start: int,
-                   episode: int | None, gap_ctx: str = "", stop_at: int | None = None,
+                   episode: int | None, gap_span: tuple[int, int] | None = None,
+                   stop_at: int | None = None,
                    answer_numbers: set[str] | None = None) -> FollowThrough:
     """The follow-through record of the correction event starting at ``start`` (context
-    ends at ``stop_at``, e.g. the end of its <think> block)."""
+    ends at ``stop_at``, e.g. the end of its <think> block); ``gap_span`` is the episode's
+    self-check, whose sentence may name what a summary lacked. Each context is cut from
+    the text only when the extraction gets that far (``extract`` on strings)."""
     ctx = context_after(text, start, stop_at=stop_at)
-    long_ctx = (ctx + context_after(text, start + len(ctx), 160, stop_at)
-                if len(ctx) < _MAX_CTX else ctx)
-    expected, rejected, how = extract(ctx, gap_ctx, long_ctx)
+    found = _named(ctx)
+    if found is None and gap_span is not None:
+        found = _summary_gap(sentence_around(text, *gap_span))
+    if found is None:
+        long_ctx = (ctx + context_after(text, start + len(ctx), 160, stop_at)
+                    if len(ctx) < _MAX_CTX else ctx)
+        found = _stated_numbers(long_ctx)
+    expected, rejected, how = found or ([], [], "")
     ft = FollowThrough(correction, episode, None, expected, rejected, how=how)
     if answer is None or not answer.strip():
         ft.reason = "no separate answer to compare with"

@@ -126,11 +126,11 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
         ev = events[i]
         seg_end = next((e for s, e in segs if s <= ev.start < e), len(text))
         k = owner.get(i)
-        gap_ctx = ""
+        gap_span = None
         if k is not None:
             sc = events[episodes[k].self_check]
-            gap_ctx = ft.sentence_around(text, sc.start, sc.end)
-        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_ctx, seg_end, ans_nums))
+            gap_span = (sc.start, sc.end)
+        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_span, seg_end, ans_nums))
     for f in out:  # an episode's value: its last correction with a value
         if f.episode is not None and f.value is not None:
             episodes[f.episode].follow_through = f.value

@@ -126,9 +126,8 @@ def test_probes_cli(small_probes: Path) -> None:
 
 def test_traces_written_during_the_run_match_a_full_pass(small_probes: Path, tmp_path: Path) -> None:
     """judge run traces each response as it is stored; the file is the one a pass over
-    responses.jsonl writes (same records, same order)."""
-    from judge.traces import write_run_traces
-
+    responses.jsonl writes (same records, same order). The pass runs in its own process
+    too, so that both load the pattern library as it is on disk now."""
     answers = _answers(tmp_path / "a.jsonl", small_probes)
     proc = judge_cli("run", str(small_probes), "-m", f"replay:{answers}?delay=0.01",
                      "--concurrency", "3", "--run-id", "live", "--out", str(tmp_path / "runs"))
@@ -138,5 +137,5 @@ def test_traces_written_during_the_run_match_a_full_pass(small_probes: Path, tmp
     assert not list(run.glob(".traces*"))
     assert [t["response_id"] for t in _rows(run, "traces.jsonl")] == \
         [r["id"] for r in _rows(run, "responses.jsonl")]
-    write_run_traces(run)
+    judge_cli("traces", str(run), check=True)  # the full pass (write_run_traces)
     assert (run / "traces.jsonl").read_bytes() == live

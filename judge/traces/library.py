@@ -16,6 +16,7 @@ each candidate costs bounded time and a scan is linear in the text length.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,8 +80,8 @@ class Group:
     ``regex`` form (used by ``Library.validate``).
     """
 
-    __slots__ = ("_branches", "_can", "anchor", "cjk", "dispatch", "lead_group", "markers",
-                 "rules", "rx")
+    __slots__ = ("_branches", "_can", "_lits", "anchor", "cjk", "dispatch", "lead_group",
+                 "markers", "rules", "rx")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
@@ -91,8 +92,10 @@ class Group:
         self.markers: tuple[tuple[int, int], ...] = ()  # (group index, pattern index)
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
         self._can: list[Any] | None = None
-        # next character after the anchor -> the branches whose tail can start with it
-        self.dispatch: dict[str, tuple[tuple[Any, Any, tuple[int, ...]], ...]] = {}
+        self._lits: list[str] = []
+        # next character after the anchor -> (lead, tails, pattern indexes, literal prefix)
+        # of the branches whose tail can start with it
+        self.dispatch: dict[str, tuple[tuple[Any, Any, tuple[int, ...], str], ...]] = {}
 
     @property
     def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
@@ -107,13 +110,18 @@ class Group:
             self._branches = tuple(out)
         return self._branches
 
-    def candidates(self, c: str) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
+    def candidates(self, c: str) -> tuple[tuple[Any, Any, tuple[int, ...], str], ...]:
         """The branches whose tail can match when the character after the anchor is ``c``
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
         in ``dispatch``."""
         if self._can is None:
             self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
-        found = tuple(b for b, ok in zip(self.branches, self._can) if ok(c))
+            # the literal every tail of a branch starts with: a str.startswith test skips the
+            # regex call where it cannot match ("revi" + "siting")
+            self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
+                          for _, members in self._rules_by_branch()]
+        found = tuple((*b, lit) for b, ok, lit in zip(self.branches, self._can, self._lits)
+                      if ok(c))
         if len(self.dispatch) < DISPATCH_MAX:
             self.dispatch[c] = found
         return found

@@ -189,7 +189,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         cand = g.dispatch.get(c)
         if cand is None:
             cand = g.candidates(c)
-        for lead_rx, tail_rx, pidx in cand:
+        for lead_rx, tail_rx, pidx, lit in cand:
+            if lit and not low.startswith(lit, after, end):
+                continue
             m = tail_rx.match(low, after, end)
             if m is None:
                 continue

@@ -115,16 +115,20 @@ class Group:
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
         in ``dispatch``."""
         if self._can is None:
-            self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
-            # the literal every tail of a branch starts with: a str.startswith test skips the
-            # regex call where it cannot match ("revi" + "siting")
-            self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
-                          for _, members in self._rules_by_branch()]
+            self.prepare()
         found = tuple((*b, lit) for b, ok, lit in zip(self.branches, self._can, self._lits)
                       if ok(c))
         if len(self.dispatch) < DISPATCH_MAX:
             self.dispatch[c] = found
         return found
+
+    def prepare(self) -> None:
+        """Compile the branches and the dispatch tests (``candidates``)."""
+        self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
+        # the literal every tail of a branch starts with: a str.startswith test skips the
+        # regex call where it cannot match ("revi" + "siting")
+        self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
+                      for _, members in self._rules_by_branch()]
 
     def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
         by_lead: dict[str, list[tuple[int, Rule]]] = {}
@@ -161,7 +165,7 @@ class Scanner:
 
     def compile_all(self) -> Scanner:
         for g in self.groups:
-            g.branches  # noqa: B018 (compiles)
+            g.prepare()
         self.automaton()
         return self
 

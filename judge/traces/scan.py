@@ -170,8 +170,24 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                                 zone_end[gi] = a + 1
                         hits[j] = (hits[j][0], fe, found[2])
                     else:
-                        last_hit[gi] = len(hits)
                         append((fs, fe, found[2]))
+                        if (period > 0 and hit_at[gi] == a - period
+                                and a - period - CTX_BEFORE >= lo):
+                            # separate hits one period apart, nothing else of this group
+                            # hitting in between: while the text repeats, so do they
+                            z = _periodic_end(low, a - CTX_BEFORE, period, end)
+                            periodic[:] = (a - CTX_BEFORE, z, period)
+                            k = (z - CTX_AFTER - 1 - a) // period
+                            if k > 0:
+                                rs, re_, rp = found
+                                hits.extend((x + rs, x + re_, rp) for x in
+                                            range(a + period, a + k * period + 1, period))
+                                a += k * period
+                                fe = a + re_
+                                seen[key] = (found, a)
+                                prev[gi] = a
+                                zone_end[gi] = a + 1
+                        last_hit[gi] = len(hits) - 1
                     skip_to[gi] = fe
                     hit_at[gi] = a
                 elif (period > 0 and hit_at[gi] < a - period and skip_to[gi] <= a - period
@@ -223,22 +239,28 @@ def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
     overlap, the longer one wins, then the earlier pattern in the library."""
     if not hits:
         return hits
-    hits.sort(key=lambda h: (h[0], -h[1], h[2]))
+    keyed = [(s, -e, p) for s, e, p in hits]  # sorted by start, longest first, pattern
+    keyed.sort()
     out: list[list[int]] = []
-    for s, e, p in hits:
+    ls = le = lp = -1  # the last kept hit (start, end, pattern), mirrored in out[-1]
+    lk = ""
+    for s, ne, p in keyed:
+        e = -ne
+        k = kinds[p]
         if out:
-            last = out[-1]
-            if kinds[p] == kinds[last[2]]:
-                if s <= last[1] or (s - last[1] <= MERGE_GAP
-                                    and _ENDS.isdisjoint(low[last[1]:s])):
-                    last[1] = max(last[1], e)
+            if k == lk:
+                if s <= le or (s - le <= MERGE_GAP and _ENDS.isdisjoint(low[le:s])):
+                    if e > le:
+                        le = out[-1][1] = e
                     continue
-            elif s < last[1]:
+            elif s < le:
                 # overlap between kinds: the longer hit wins, then the earlier pattern
-                if (e - s, -p) > (last[1] - last[0], -last[2]):
+                if e - s > le - ls or (e - s == le - ls and p < lp):
                     out[-1] = [s, e, p]
+                    ls, le, lp, lk = s, e, p, k
                 continue
         out.append([s, e, p])
+        ls, le, lp, lk = s, e, p, k
     return [(s, e, p) for s, e, p in out]
 
 

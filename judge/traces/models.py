@@ -53,8 +53,9 @@ class FollowThrough:
 
     def to_dict(self) -> dict[str, Any]:
         return {"correction": self.correction, "episode": self.episode, "value": self.value,
-                "expected": self.expected, "rejected": self.rejected, "found": self.found,
-                "found_rejected": self.found_rejected, "how": self.how, "reason": self.reason}
+                "expected": list(self.expected), "rejected": list(self.rejected),
+                "found": list(self.found), "found_rejected": list(self.found_rejected),
+                "how": self.how, "reason": self.reason}
 
 
 @dataclass(slots=True)

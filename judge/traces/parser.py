@@ -34,6 +34,7 @@ _REFLECTIVE = frozenset(
     "double recheck reconsider let's hmm calculation answer summary".split())
 MAX_FOLLOW = 64  # follow-through is evaluated for at most the last this-many corrections
 _NOT_EVALUATED = f"not evaluated: only the last {MAX_FOLLOW} corrections of a trace are"
+_NONE: list[str] = ()  # type: ignore[assignment]  # shared, untracked by the GC; never mutated
 ADJACENT = 240  # a correction this close after a self-check is about the same point
 MAX_EPISODE_GAP = 2000  # farther apart than this, a correction starts no episode
 
@@ -120,7 +121,7 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
     ans_nums = ft.numbers(answer) if answer else set()
     idx = [i for i, ev in enumerate(events) if ev.kind == "correction"]
     # bound the work on pathological inputs: the last MAX_FOLLOW corrections decide
-    out = [FollowThrough(i, owner.get(i), None, [], [], [], [], "", _NOT_EVALUATED)
+    out = [FollowThrough(i, owner.get(i), None, _NONE, _NONE, _NONE, _NONE, "", _NOT_EVALUATED)
            for i in idx[:-MAX_FOLLOW]]
     for i in idx[-MAX_FOLLOW:]:
         ev = events[i]

@@ -39,6 +39,8 @@ class Unsupported(ValueError):
 
 
 def _ch(code: int) -> str:
+    if code < 128 and (chr(code).isalnum() or code == 0x5F):
+        return chr(code)  # ASCII letters, digits, _ are never special
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
@@ -241,11 +243,23 @@ def _first_in(items: Any) -> Pred:
 
 
 def _first_seq(items: Any, prev_word: bool) -> tuple[Pred, Pred]:
-    items = list(items)
-    if not items:
-        return _false, _true
-    p1, n1 = _first_item(*items[0], prev_word)
-    pr, nr = _first_seq(items[1:], prev_word)
+    # only the items up to the first that cannot match empty decide the first character
+    parts = []
+    for op, av in items:
+        p, n = _first_item(op, av, prev_word)
+        parts.append((p, n))
+        if n is _false:
+            break
+    pr, nr = (_false, _true) if not parts or parts[-1][1] is not _false else (_false, _false)
+    for p1, n1 in reversed(parts):
+        pr, nr = _seq2(p1, n1, pr, nr)
+    return pr, nr
+
+
+def _seq2(p1: Pred, n1: Pred, pr: Pred, nr: Pred) -> tuple[Pred, Pred]:
+    """(P, N) of item 1 followed by the rest."""
+    if n1 is _false:
+        return p1, _false
     return (lambda c: p1(c) or (n1(c) and pr(c))), (lambda c: n1(c) and nr(c))
 
 

@@ -11,6 +11,7 @@ look-behinds and vice versa (their bodies reversed), ``^``/``\\A`` become ``\\Z`
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Callable
 
 import regex
@@ -164,6 +165,7 @@ def _item(op: Any, av: Any, rev: bool = True) -> str:
     raise Unsupported(str(op))
 
 
+@lru_cache(maxsize=None)  # anchor groups share many leads and tails
 def reverse_source(src: str, verbose: bool = True) -> str:
     """The (non-verbose) source of the pattern matching the reversed strings of ``src``."""
     try:
@@ -173,6 +175,7 @@ def reverse_source(src: str, verbose: bool = True) -> str:
     return _seq(parsed)
 
 
+@lru_cache(maxsize=None)  # anchor groups share many leads and tails
 def factor_source(src: str, verbose: bool = True) -> str:
     """The (non-verbose) source of ``src`` with alternations factored by leading literal
     (see ``_branch``): the same matches, cheaper failures."""
@@ -183,6 +186,7 @@ def factor_source(src: str, verbose: bool = True) -> str:
     return _seq(parsed, rev=False)
 
 
+@lru_cache(maxsize=None)  # anchor groups share many leads and tails
 def compile_fast(src: str, verbose: bool = True) -> Any:
     """Compile with stdlib ``re`` (cheaper per call); with ``regex`` (V0) where stdlib cannot
     (variable-width look-behind). Both have ``.match(string, pos, endpos)``."""
@@ -297,6 +301,7 @@ def _first_item(op: Any, av: Any, prev_word: bool) -> tuple[Pred, Pred]:
     return _true, _true
 
 
+@lru_cache(maxsize=None)
 def can_start(src: str, prev: str) -> Pred:
     """Conservative test of the next character for ``re.match(src)`` (non-verbose source)
     at a position after ``prev``; at the end of the text ("") always True."""

@@ -70,7 +70,14 @@ def test_resample_runs_concurrently_and_keeps_failures_apart(
         fake: FakeServer, probes_file: Path, tmp_path: Path) -> None:
     session = _session(compat(fake, "thinker"), probes_file, tmp_path)
     session.set_query("Summarize it [[fault:midwayx2]]")
-    samples = asyncio.run(jobs.resample(session, _ui()[0], 6))
+
+    async def batch() -> list:
+        try:
+            return await jobs.resample(session, _ui()[0], 6)
+        finally:
+            await session.aclose()  # the provider's HTTP session, in the loop that opened it
+
+    samples = asyncio.run(batch())
     assert [s.status for s in samples].count("error") == 2
     assert all(s.self_checked and s.corrected for s in samples if s.status == "ok")
     assert fake.stats()["max_inflight"]["*"] > 1

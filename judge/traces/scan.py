@@ -147,48 +147,35 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 # (not to the previous occurrence: "等等" has two per period)
                 period, prev[gi] = a - was, a
                 if found is not None:
-                    fs, fe = max(pos, a + found[0]), a + found[1]
+                    rs, re_, rp = found
                     j = last_hit[gi]
-                    if (j >= 0 and hits[j][2] == found[2] and fs - hits[j][1] <= MERGE_GAP
-                            and _ENDS.isdisjoint(low[hits[j][1]:fs])):
-                        # a run of hits of one pattern that resolve() would merge: merge
-                        # here already (keeps dense runs cheap)
-                        if (period > 0 and hit_at[gi] == a - period
-                                and a - period - CTX_BEFORE >= lo):
-                            # ... and the previous hit was one period back, with nothing
-                            # else hitting in between: while the text repeats, every
-                            # occurrence one period on does the same, so extend the run to
-                            # the last of them at once
-                            z = _periodic_end(low, a - CTX_BEFORE, period, end)
-                            periodic[:] = (a - CTX_BEFORE, z, period)
-                            k = (z - CTX_AFTER - 1 - a) // period
-                            if k > 0:
-                                a += k * period
-                                fe = a + found[1]
-                                seen[key] = (found, a)
-                                prev[gi] = a
-                                zone_end[gi] = a + 1
-                        hits[j] = (hits[j][0], fe, found[2])
+                    fs = max(pos, a + rs)
+                    # a run of hits of one pattern that resolve() would merge: merge here
+                    # already (keeps dense runs cheap)
+                    merge = (j >= 0 and hits[j][2] == rp and fs - hits[j][1] <= MERGE_GAP
+                             and _ENDS.isdisjoint(low[hits[j][1]:fs]))
+                    k = 0
+                    if period > 0 and hit_at[gi] == a - period and a - period - CTX_BEFORE >= lo:
+                        # the previous hit was one period back, with nothing else of this
+                        # group hitting in between: while the text repeats, every
+                        # occurrence one period on does the same, so take them all at once
+                        z = _periodic_end(low, a - CTX_BEFORE, period, end)
+                        periodic[:] = (a - CTX_BEFORE, z, period)
+                        k = max(0, (z - CTX_AFTER - 1 - a) // period)
+                    last = a + k * period
+                    if merge:
+                        hits[j] = (hits[j][0], last + re_, rp)
                     else:
-                        append((fs, fe, found[2]))
-                        if (period > 0 and hit_at[gi] == a - period
-                                and a - period - CTX_BEFORE >= lo):
-                            # separate hits one period apart, nothing else of this group
-                            # hitting in between: while the text repeats, so do they
-                            z = _periodic_end(low, a - CTX_BEFORE, period, end)
-                            periodic[:] = (a - CTX_BEFORE, z, period)
-                            k = (z - CTX_AFTER - 1 - a) // period
-                            if k > 0:
-                                rs, re_, rp = found
-                                hits.extend((x + rs, x + re_, rp) for x in
-                                            range(a + period, a + k * period + 1, period))
-                                a += k * period
-                                fe = a + re_
-                                seen[key] = (found, a)
-                                prev[gi] = a
-                                zone_end[gi] = a + 1
+                        append((fs, a + re_, rp))
+                        if k:
+                            hits.extend((x + rs, x + re_, rp)
+                                        for x in range(a + period, last + 1, period))
                         last_hit[gi] = len(hits) - 1
-                    skip_to[gi] = fe
+                    if k:
+                        a = prev[gi] = last
+                        seen[key] = (found, a)
+                        zone_end[gi] = a + 1
+                    skip_to[gi] = a + re_
                     hit_at[gi] = a
                 elif (period > 0 and hit_at[gi] < a - period and skip_to[gi] <= a - period
                         and a - period - CTX_BEFORE >= lo):

@@ -57,7 +57,7 @@ def scan(text: str, start: int = 0) -> list[Event]:
     scanner = load_library().scanner()
     text = clean_text(text)
     low = fold(text)
-    kinds: list[str] = [p.category for p in scanner.patterns]
+    kinds = scanner.kinds
     hits = resolve(raw_hits(scanner, low, start), kinds, low)
     pats = scanner.patterns
     return [Event(kinds[p], s, e, text[s:e], pats[p].name, pats[p].lang) for s, e, p in hits]

@@ -153,14 +153,22 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
 
-    _auto: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def kinds(self) -> list[str]:
+        """The category of each pattern (``kinds[i]`` for hit pattern index i)."""
+        kinds = self._cache.get("kinds")
+        if kinds is None:
+            kinds = self._cache["kinds"] = [p.category for p in self.patterns]
+        return kinds
 
     @property
     def longest(self) -> int:
         """Length of the longest anchor."""
-        n = self._auto.get("longest")
+        n = self._cache.get("longest")
         if n is None:
-            n = self._auto["longest"] = max((len(g.anchor) for g in self.groups), default=1)
+            n = self._cache["longest"] = max((len(g.anchor) for g in self.groups), default=1)
         return n
 
     def compile_all(self) -> Scanner:
@@ -172,9 +180,9 @@ class Scanner:
     def automaton(self) -> Any:
         """Aho-Corasick automaton (ahocorasick_rs, DFA) over the anchors; the index of a
         match is the group index."""
-        auto = self._auto.get("a")
+        auto = self._cache.get("a")
         if auto is None:
-            auto = self._auto["a"] = ahocorasick_rs.AhoCorasick(
+            auto = self._cache["a"] = ahocorasick_rs.AhoCorasick(
                 [g.anchor for g in self.groups], matchkind=ahocorasick_rs.MatchKind.Standard,
                 implementation=ahocorasick_rs.Implementation.DFA)
         return auto

@@ -168,7 +168,7 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
     langs = (lang,) if lang and lang != "auto" else None
     scanner = lib.scanner(langs)
     low = fold(text)
-    kinds = [p.category for p in scanner.patterns]
+    kinds = scanner.kinds
     hits = []
     for s, e in segs:
         hits.extend(raw_hits(scanner, low, s, e))

@@ -255,5 +255,4 @@ def scan(lib: Library, text: str, langs: tuple[str, ...] | None = None) -> list[
     """Resolved hits over the whole ``text`` (already cleaned)."""
     scanner = lib.scanner(langs)
     low = fold(text)
-    kinds = [p.category for p in scanner.patterns]
-    return resolve(raw_hits(scanner, low), kinds, low)
+    return resolve(raw_hits(scanner, low), scanner.kinds, low)

@@ -6,49 +6,29 @@ Limits: 100,000 requests and 256 MB per batch.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import anthropic
 import orjson
 
-from judge.batch.vendor import BatchLine, ItemResult, RemoteBatch, control
+from judge.batch.vendor import BatchLine, ItemResult, RemoteBatch, SdkBatches
 from judge.errors import redact
 from judge.providers.anthropic import AnthropicProvider
-from judge.providers.base import Request, Response
-from judge.providers.common import env_key, map_sdk_error, missing_key_error
-
-TRANSFER_TIMEOUT = 600.0
-T = TypeVar("T")
+from judge.providers.base import Request
+from judge.providers.common import map_sdk_error
 
 
-class AnthropicBatches:
+class AnthropicBatches(SdkBatches):
     """Batch client of one ``anthropic:`` spec."""
 
     vendor = "anthropic"
+    sdk = anthropic
+    client_class = "AsyncAnthropic"
     max_requests = 100_000
     max_bytes = 256 * 1024 * 1024
     endpoint = "/v1/messages/batches"
-
-    def __init__(self, provider: AnthropicProvider) -> None:
-        self.provider, self.spec = provider, provider.spec
-        self.timeout = max(provider.options.timeout, TRANSFER_TIMEOUT)
-        self._client: anthropic.AsyncAnthropic | None = None
-        self._secret: str | None = None
-
-    def _sdk(self) -> anthropic.AsyncAnthropic:
-        if self._client is None:
-            key = env_key(self.provider.key_env)
-            if key is None:
-                raise missing_key_error(self.spec, self.provider.key_env)
-            self._secret = key
-            self._client = anthropic.AsyncAnthropic(api_key=key, base_url=self.provider.base_url,
-                                                    timeout=self.timeout, max_retries=0)
-        return self._client
-
-    async def _call(self, call: Callable[[], Awaitable[T]], replay_safe: bool = True) -> T:
-        return await control(anthropic, self.spec, call, timeout=self.timeout,
-                             secret=self._secret, replay_safe=replay_safe)
+    provider: AnthropicProvider
 
     def line(self, custom_id: str, request: Request,
              row: dict[str, Any] | None = None) -> BatchLine:
@@ -82,14 +62,6 @@ class AnthropicBatches:
                 yield item_result(item.to_dict())
         except Exception as exc:  # noqa: BLE001 - mapped like every SDK error
             raise map_sdk_error(anthropic, self.spec, exc, self.timeout, self._secret) from None
-
-    def parse(self, body: dict[str, Any], request: Request | None = None) -> Response:
-        return self.provider.parse_reply(body, request)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
 
 
 def _remote(batch: Any) -> RemoteBatch:

@@ -7,54 +7,37 @@ Limits: 50,000 requests and 200 MB per input file; one model and one endpoint
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import openai
 import orjson
 
-from judge.batch.vendor import BatchLine, ItemResult, RemoteBatch, control
+from judge.batch.vendor import BatchLine, ItemResult, RemoteBatch, SdkBatches
 from judge.errors import ConfigError, redact
-from judge.providers.base import Request, Response
-from judge.providers.common import body_error, env_key, map_sdk_error, missing_key_error
+from judge.providers.base import Request
+from judge.providers.common import body_error, map_sdk_error
 from judge.providers.openai import OpenAIProvider
 
 ENDED = frozenset({"completed", "failed", "expired", "cancelled"})
-TRANSFER_TIMEOUT = 600.0  # seconds for an upload or download of up to 200 MB
-T = TypeVar("T")
 
 
-class OpenAIBatches:
+class OpenAIBatches(SdkBatches):
     """Batch client of one ``openai:`` spec."""
 
     vendor = "openai"
+    sdk = openai
+    client_class = "AsyncOpenAI"
     max_requests = 50_000
     max_bytes = 200 * 1024 * 1024
-
-    def __init__(self, provider: OpenAIProvider) -> None:
-        self.provider, self.spec = provider, provider.spec
-        self.timeout = max(provider.options.timeout, TRANSFER_TIMEOUT)
-        self._client: openai.AsyncOpenAI | None = None
-        self._secret: str | None = None
+    provider: OpenAIProvider
 
     @property
     def endpoint(self) -> str:
         return "/v1/responses" if self.provider.options.api == "responses" else "/v1/chat/completions"
 
-    def _sdk(self) -> openai.AsyncOpenAI:
-        if self._client is None:
-            var = self.provider.key_env or "OPENAI_API_KEY"
-            key = env_key(var)
-            if key is None:
-                raise missing_key_error(self.spec, var)
-            self._secret = key
-            self._client = openai.AsyncOpenAI(api_key=key, base_url=self.provider.base_url,
-                                              timeout=self.timeout, max_retries=0)
-        return self._client
-
-    async def _call(self, call: Callable[[], Awaitable[T]], replay_safe: bool = True) -> T:
-        return await control(openai, self.spec, call, timeout=self.timeout,
-                             secret=self._secret, replay_safe=replay_safe)
+    def _key_var(self) -> str:
+        return self.provider.key_env or "OPENAI_API_KEY"
 
     def line(self, custom_id: str, request: Request,
              row: dict[str, Any] | None = None) -> BatchLine:
@@ -120,14 +103,6 @@ class OpenAIBatches:
                         yield orjson.loads(line)
         except Exception as exc:  # noqa: BLE001 - mapped like every SDK error
             raise map_sdk_error(openai, self.spec, exc, self.timeout, self._secret) from None
-
-    def parse(self, body: dict[str, Any], request: Request | None = None) -> Response:
-        return self.provider.parse_reply(body, request)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
 
 
 def item_result(obj: dict[str, Any]) -> ItemResult:

@@ -23,7 +23,7 @@ from tenacity import (
 
 from judge.errors import ConfigError, ProviderError
 from judge.providers.base import Request, Response
-from judge.providers.common import map_sdk_error
+from judge.providers.common import env_key, map_sdk_error, missing_key_error
 from judge.providers.registry import build_provider, parse_spec
 
 BATCH_VENDORS = ("openai", "anthropic")
@@ -164,3 +164,50 @@ async def control(sdk: ModuleType, spec: str, call: Callable[[], Awaitable[T]], 
             except Exception as exc:  # noqa: BLE001 - mapped to a judge ProviderError
                 raise map_sdk_error(sdk, spec, exc, timeout, secret) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+TRANSFER_TIMEOUT = 600.0  # seconds for an upload or download of up to a few hundred MB
+
+
+class SdkBatches:
+    """What the vendors' batch clients share: the online provider of their spec, one SDK
+    client built on first use (key from the environment, ``max_retries=0``, a timeout long
+    enough for file transfers), control-plane calls through ``control`` and ``aclose``.
+    A subclass names its SDK module (``sdk``) and client class (``client_class``)."""
+
+    sdk: ModuleType
+    client_class: str
+
+    def __init__(self, provider: Any) -> None:
+        self.provider, self.spec = provider, provider.spec
+        self.timeout = max(provider.options.timeout, TRANSFER_TIMEOUT)
+        self._client: Any = None
+        self._secret: str | None = None
+
+    def _key_var(self) -> str:
+        return self.provider.key_env
+
+    def _sdk(self) -> Any:
+        if self._client is None:
+            var = self._key_var()
+            key = env_key(var)
+            if key is None:
+                raise missing_key_error(self.spec, var)
+            self._secret = key
+            self._client = getattr(self.sdk, self.client_class)(
+                api_key=key, base_url=self.provider.base_url, timeout=self.timeout,
+                max_retries=0)
+        return self._client
+
+    async def _call(self, call: Callable[[], Awaitable[T]], replay_safe: bool = True) -> T:
+        return await control(self.sdk, self.spec, call, timeout=self.timeout,
+                             secret=self._secret, replay_safe=replay_safe)
+
+    def parse(self, body: dict[str, Any], request: Request | None = None) -> Response:
+        """A result body as the Response an online call would have given."""
+        return self.provider.parse_reply(body, request)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()

@@ -29,7 +29,13 @@ import regex
 import yaml
 
 from judge.errors import InputError
-from judge.traces.rx import Unsupported, can_start, compile_fast, factor_source, reverse_source
+from judge.traces.rx import (
+    Unsupported,
+    can_start,
+    compile_fast,
+    factor_source,
+    reverse_source,
+)
 
 Kind = Literal["self_check", "correction"]
 KINDS: tuple[str, ...] = ("self_check", "correction")

@@ -17,10 +17,9 @@ character); a cheap, documented approximation elsewhere.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import re
 
 from judge.traces import followthrough as ft
 from judge.traces.library import Library, load_library

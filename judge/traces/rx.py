@@ -11,8 +11,9 @@ look-behinds and vice versa (their bodies reversed), ``^``/``\\A`` become ``\\Z`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import regex
 

@@ -58,7 +58,9 @@ async def batched(spec: str, reqs: list[Request]) -> dict[str, Any]:
 
 def _strip(resp: Response) -> dict[str, Any]:
     data = resp.model_dump(exclude={"latency_s"})
-    data["raw"] = {k: v for k, v in (data["raw"] or {}).items() if k != "created"}
+    # the server's clock: Chat Completions "created", Responses "created_at"
+    data["raw"] = {k: v for k, v in (data["raw"] or {}).items()
+                   if k not in ("created", "created_at")}
     return data
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from judge.providers.base import Response
 from judge.traces import Event, analyze_response, load_library
-from judge.traces.scan import MERGE_GAP, clean_text, fold, raw_hits, resolve
+from judge.traces.scan import MERGE_GAP, prepare, raw_hits, resolve
 
 WINDOW = 600  # characters re-read per live call; far longer than any one match
 TracedOn = Literal["reasoning", "answer"]
@@ -55,8 +55,7 @@ def scan(text: str, start: int = 0) -> list[Event]:
     if not text.strip():
         return []
     scanner = load_library().scanner()
-    text = clean_text(text)
-    low = fold(text)
+    text, low, _ = prepare(text, scanner.full_fold)
     kinds = scanner.kinds
     hits = resolve(raw_hits(scanner, low, start), kinds, low)
     pats = scanner.patterns

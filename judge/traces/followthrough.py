@@ -18,6 +18,7 @@ from judge.traces.models import FollowThrough
 
 # (patterns here start with a character class so that re skips non-candidates in C)
 _SENT_END = re.compile(r"[.!?;。！？；\n](?:(?<=[.!?;])(?=\s|$|[\"”'’)\]])|(?<=[。！？；\n]))")
+_LAST_SENT_END = re.compile(r"(?s:.*)" + _SENT_END.pattern)
 _MAX_CTX = 320
 
 _CHUNK = r"[^\s,;!?。，.:…<>]{1,30}(?:[.:/,][^\s,;!?。，.:…<>]{1,30})*"
@@ -27,36 +28,100 @@ _TERM_OLD = (rf"(?P<old>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
              rf"(?:\s+(?!but\b){_CHUNK}){{0,3}}?)")
 _ZTERM = r"[^，。！？；,;!?\s]{1,16}"
 
+
+
+def _split_top(src: str) -> list[str]:
+    """``src`` split at its top-level ``|`` (not inside groups or classes)."""
+    parts, depth, cls, i, start = [], 0, False, 0, 0
+    while i < len(src):
+        c = src[i]
+        if c == "\\":
+            i += 2
+            continue
+        if cls:
+            cls = c != "]"
+        elif c == "[":
+            cls = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(src[start:i])
+            start = i + 1
+        i += 1
+    parts.append(src[start:])
+    return parts
+
+
+def _letter_first(src: str) -> str:
+    r"""``\b(?:should|must)...`` rewritten as ``(?:s(?<!\w.)hould|m(?<!\w.)ust)...``: the
+    same matches, but the pattern starts with a set of literal first letters, so that
+    ``re.search`` skips the other positions in C (a leading ``\b`` disables that)."""
+    if not src.startswith("\\b"):
+        return src
+    body = src[2:]
+    if body.startswith("(?:"):
+        depth, j = 0, 0
+        for j, c in enumerate(body):
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                break
+        alts, rest = _split_top(body[3:j]), body[j + 1:]
+    else:
+        alts, rest = [body], ""
+    by_first: dict[str, list[str]] = {}
+    for alt in alts:
+        if not ("a" <= alt[:1] <= "z") or alt[1:2] in ("?", "*", "+", "{"):
+            return src
+        by_first.setdefault(alt[0], []).append(alt[1:])
+    return "(?:" + "|".join(f"{c}(?<!\\w.)(?:{'|'.join(t)})" for c, t in by_first.items()) + ")" + rest
+
+
+class _Search:
+    """A pattern matched case-insensitively: on the lowercased text when lowercasing kept
+    its length (the same offsets; the letter-first form, see ``_letter_first``), else
+    with ``re.I`` on the text itself."""
+
+    __slots__ = ("ci", "low")
+
+    def __init__(self, src: str, flags: int = re.I) -> None:
+        self.ci = re.compile(src, flags)
+        self.low = re.compile(_letter_first(src)) if flags else self.ci
+
+    def search(self, text: str, low: str) -> re.Match[str] | None:
+        return self.low.search(low) if len(low) == len(text) else self.ci.search(text)
+
+
 _PAIRS = [
-    ("not_x_but_y", re.compile(rf"\bnot\s+{_TERM_OLD}\s*,?\s+but\s+(?:rather\s+|instead\s+)?{_TERM_NEW}", re.I)),
-    ("should_be_not", re.compile(
+    ("not_x_but_y", _Search(rf"\bnot\s+{_TERM_OLD}\s*,?\s+but\s+(?:rather\s+|instead\s+)?{_TERM_NEW}")),
+    ("should_be_not", _Search(
         rf"\b(?:should|must|would|ought\s+to)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say|equal)\s+"
-        rf"{_TERM_NEW}\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+{_TERM_OLD}(?=[\s,.;!?]|$)", re.I)),
-    ("changed_to", re.compile(rf"\b(?:from|change[sd]?|changing)\s+{_TERM_OLD}\s+to\s+{_TERM_NEW}", re.I)),
-    ("arrow", re.compile(r"(?P<old>[-+]?[$€£¥]?\d[\d,.:]*%?)\s*(?:→|->|=>)\s*(?P<new>[-+]?[$€£¥]?\d[\d,.:]*%?)")),
-    ("y_not_x", re.compile(rf"{_TERM_NEW}\s*,\s*not\s+{_TERM_OLD}(?=[\s,.;!?]|$)", re.I)),
-    ("zh_not_but", re.compile(rf"不是\s*(?P<old>{_ZTERM})[，,]?\s*而是\s*(?P<new>{_ZTERM})")),
-    ("zh_should_not", re.compile(rf"应该是\s*(?P<new>{_ZTERM})[，,]?\s*(?:而不是|而非|不是)\s*(?P<old>{_ZTERM})")),
-    ("zh_change", re.compile(rf"(?:把)?(?P<old>{_ZTERM})(?:改为|改成|更正为|修正为)(?P<new>{_ZTERM})")),
+        rf"{_TERM_NEW}\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+{_TERM_OLD}(?=[\s,.;!?]|$)")),
+    ("changed_to", _Search(rf"\b(?:from|change[sd]?|changing)\s+{_TERM_OLD}\s+to\s+{_TERM_NEW}")),
+    ("arrow", _Search(r"(?P<old>[-+]?[$€£¥]?\d[\d,.:]*%?)\s*(?:→|->|=>)\s*(?P<new>[-+]?[$€£¥]?\d[\d,.:]*%?)", 0)),
+    ("y_not_x", _Search(rf"{_TERM_NEW}\s*,\s*not\s+{_TERM_OLD}(?=[\s,.;!?]|$)")),
+    ("zh_not_but", _Search(rf"不是\s*(?P<old>{_ZTERM})[，,]?\s*而是\s*(?P<new>{_ZTERM})", 0)),
+    ("zh_should_not", _Search(rf"应该是\s*(?P<new>{_ZTERM})[，,]?\s*(?:而不是|而非|不是)\s*(?P<old>{_ZTERM})", 0)),
+    ("zh_change", _Search(rf"(?:把)?(?P<old>{_ZTERM})(?:改为|改成|更正为|修正为)(?P<new>{_ZTERM})", 0)),
 ]
 _NEW_ONLY = [
-    ("should_be", re.compile(rf"\b(?:should|must)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say)\s+{_TERM_NEW}", re.I)),
-    ("it_is", re.compile(
+    ("should_be", _Search(rf"\b(?:should|must)\s+(?:actually\s+|really\s+)?(?:be|have\s+been|read|say)\s+{_TERM_NEW}")),
+    ("it_is", _Search(
         rf"\b(?:it's|it\s+is|the\s+(?:correct\s+|right\s+)?(?:answer|total|result|value|number|count|date|time|figure)\s+(?:is|should\s+be))"
-        rf"\s+(?:only\s+|actually\s+|really\s+)?(?!not\b|wrong\b|incorrect\b|just\b|a\s+bug\b|what\b|the\s+case\b|right\b|correct\b|fine\b|true\b|false\b|fixed\b){_TERM_NEW}",
-        re.I)),
-    ("includes", re.compile(
+        rf"\s+(?:only\s+|actually\s+|really\s+)?(?!not\b|wrong\b|incorrect\b|just\b|a\s+bug\b|what\b|the\s+case\b|right\b|correct\b|fine\b|true\b|false\b|fixed\b){_TERM_NEW}")),
+    ("includes", _Search(
         r"\b(?:include|mention|add|cover|reflect|emphasi[sz]e|highlight|lead\s+with|start\s+with|note)(?:s|es|ed|ing)?\s+"
-        r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
-    ("zh_should_be", re.compile(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})")),
-    ("zh_includes", re.compile(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})")),
+        r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
+    ("zh_should_be", _Search(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})", 0)),
+    ("zh_includes", _Search(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})", 0)),
 ]
 _GAP = [  # (a substring one of which a match needs, the pattern)
-    (("not", "n't", "never", "fail"), re.compile(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
-    (("miss", "omit", "left", "leave", "lack"), re.compile(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
-                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})", re.I)),
-    (("没", "未"), re.compile(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})")),
+    (("not", "n't", "never", "fail"), _Search(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
+    (("miss", "omit", "left", "leave", "lack"), _Search(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
+                  r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
+    (("没", "未"), _Search(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})", 0)),
 ]
 # "= 5", "is 12", "得 30": a number stated as a result. Numbers are found first (digits are
 # rarer than the keywords), then the text right before each is compared with the keywords.
@@ -79,11 +144,14 @@ _STOP = frozenset(
 _CJK_GENERIC = frozenset("问题 内容 部分 信息 方面 情况 地方 东西 一点 这一 一下".split())
 
 
+_NUM_DROP = str.maketrans("", "", "$€£¥%,，")
+
+
 def _number_key(s: str) -> str | None:
     m = _NUMBER.search(s)
     if not m:
         return None
-    t = m.group().lstrip("+").replace("−", "-").translate(str.maketrans("", "", "$€£¥%,，"))
+    t = m.group().lstrip("+").replace("−", "-").translate(_NUM_DROP)
     if "." in t and ":" not in t:
         t = t.rstrip("0").rstrip(".")
     return t or None
@@ -110,8 +178,9 @@ def _content(term: str) -> list[str]:
     return words
 
 
-def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
-    """Is ``term`` (a number, a quoted term or a short phrase) in ``answer``?"""
+def present(term: str, answer: str, answer_numbers: set[str], answer_low: str | None = None) -> bool:
+    """Is ``term`` (a number, a quoted term or a short phrase) in ``answer``? (``answer_low``:
+    ``answer.lower()``, when the caller has it)"""
     term = term.strip(" \"“”'’.:")
     key = _number_key(term)
     if key is not None and _NUMBER.fullmatch(term.replace(" ", "")):
@@ -122,7 +191,7 @@ def present(term: str, answer: str, answer_numbers: set[str]) -> bool:
     words = _content(term)
     if not words:
         return bool(nums)
-    low = answer.lower()
+    low = answer.lower() if answer_low is None else answer_low
     hits = sum(1 for w in words if (w in low if "\u3400" <= w[0] <= "\u9fff"
                                     else _starts_word(w, low)))
     # short phrases need every content word ("first Sunday" is not "every Sunday");
@@ -153,8 +222,8 @@ def context_after(text: str, start: int, limit: int = _MAX_CTX, stop_at: int | N
 
 def sentence_around(text: str, start: int, end: int, limit: int = 240) -> str:
     lo = max(0, start - limit)
-    prev = [m.end() for m in _SENT_END.finditer(text, lo, start)]
-    s = prev[-1] if prev else lo
+    last = _LAST_SENT_END.match(text, lo, start)  # the last sentence end in text[lo:start]
+    s = last.end() if last else lo
     m = _SENT_END.search(text, end, min(len(text), end + limit))
     return text[s:m.end() if m else min(len(text), end + limit)]
 
@@ -186,18 +255,23 @@ def _named(ctx: str) -> Extracted | None:
     for how, rx in _PAIRS:
         if not any(map(low.__contains__, _NEEDS[how])):
             continue
-        m = rx.search(ctx)
+        m = rx.search(ctx, low)
         if m:
-            return [m.group("new").strip()], [m.group("old").strip()], how
+            return [_group(ctx, m, "new")], [_group(ctx, m, "old")], how
     for how, rx in _NEW_ONLY:
         if not any(map(low.__contains__, _NEEDS[how])):
             continue
-        m = rx.search(ctx)
+        m = rx.search(ctx, low)
         if m:
-            new = m.group("new").strip()
+            new = _group(ctx, m, "new")
             items = [x.strip() for x in _ITEMS.split(new) if x.strip()]
             return (items if how in ("includes", "zh_includes") and len(items) > 1 else [new]), [], how
     return None
+
+
+def _group(text: str, m: re.Match[str], name: str) -> str:
+    """Group ``name`` of a ``_Search`` match, cut from the original (not lowercased) text."""
+    return text[m.start(name):m.end(name)].strip()
 
 
 def _summary_gap(gap_ctx: str) -> Extracted | None:
@@ -206,9 +280,9 @@ def _summary_gap(gap_ctx: str) -> Extracted | None:
     for needs, rx in _GAP:
         if not any(map(gap_low.__contains__, needs)):
             continue
-        m = rx.search(gap_ctx)
+        m = rx.search(gap_ctx, gap_low)
         if m:
-            return [m.group("new").strip()], [], "summary_gap"
+            return [_group(gap_ctx, m, "new")], [], "summary_gap"
     return None
 
 
@@ -245,8 +319,8 @@ def result_numbers(s: str) -> list[str]:
 
 def follow_through(text: str, answer: str | None, correction: int, start: int,
                    episode: int | None, gap_span: tuple[int, int] | None = None,
-                   stop_at: int | None = None,
-                   answer_numbers: set[str] | None = None) -> FollowThrough:
+                   stop_at: int | None = None, answer_numbers: set[str] | None = None,
+                   answer_low: str | None = None) -> FollowThrough:
     """The follow-through record of the correction event starting at ``start`` (context
     ends at ``stop_at``, e.g. the end of its <think> block); ``gap_span`` is the episode's
     self-check, whose sentence may name what a summary lacked. Each context is cut from
@@ -268,8 +342,9 @@ def follow_through(text: str, answer: str | None, correction: int, start: int,
         ft.reason = "the correction names nothing checkable"
         return ft
     nums = _numbers(answer) if answer_numbers is None else answer_numbers
-    ft.found = [t for t in expected if present(t, answer, nums)]
-    ft.found_rejected = [t for t in rejected if present(t, answer, nums)]
+    low = answer.lower() if answer_low is None else answer_low
+    ft.found = [t for t in expected if present(t, answer, nums, low)]
+    ft.found_rejected = [t for t in rejected if present(t, answer, nums, low)]
     if ft.found_rejected and not ft.found:
         ft.value, ft.reason = False, "the answer keeps what the correction rejected"
     elif ft.found and ft.found_rejected:

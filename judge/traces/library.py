@@ -177,6 +177,17 @@ class Scanner:
             n = self._cache["longest"] = max((len(g.anchor) for g in self.groups), default=1)
         return n
 
+    @property
+    def full_fold(self) -> bool:
+        """Do the rules contain cased letters outside ASCII (then the scanned text must be
+        lowercased in full, not only its ASCII letters: judge.traces.scan.prepare)?"""
+        full = self._cache.get("full_fold")
+        if full is None:
+            full = self._cache["full_fold"] = any(
+                not c.isascii() and c.lower() != c.upper()
+                for g in self.groups for _, r in g.rules for c in r.anchor + r.lead + r.tail)
+        return full
+
     def compile_all(self) -> Scanner:
         for g in self.groups:
             g.prepare()

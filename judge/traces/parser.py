@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from judge.traces import followthrough as ft
 from judge.traces.library import Library, load_library
 from judge.traces.models import Episode, Event, FollowThrough, Parsed, TraceResult
-from judge.traces.scan import clean_text, fold, raw_hits, resolve
+from judge.traces.scan import clean_text, prepare, raw_hits, resolve
 
 _THINK = re.compile(r"<(/?)(?:think|thinking)\s*>", re.I)
 _ANCHORS = re.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", re.I)
@@ -41,11 +41,16 @@ MAX_EPISODE_GAP = 2000  # farther apart than this, a correction starts no episod
 def estimate_tokens(text: str) -> int:
     """Approximate token count (see module docstring)."""
     n = len(text)
+    return _tokens(n, n if text.isascii() else len(text.encode("utf-8", "surrogatepass")))
+
+
+def _tokens(n: int, nbytes: int) -> int:
+    """The token estimate of a text of ``n`` characters and ``nbytes`` UTF-8 bytes."""
     if not n:
         return 0
-    if text.isascii():
+    if nbytes == n:  # ASCII
         return (n + 3) // 4
-    wide = (len(text.encode("utf-8", "surrogatepass")) - n) / 2
+    wide = (nbytes - n) / 2
     return max(1, round(wide + (n - wide) / 4))
 
 
@@ -118,6 +123,7 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
             segs: list[tuple[int, int]]) -> list[FollowThrough]:
     owner = {c: k for k, ep in enumerate(episodes) for c in ep.corrections}
     ans_nums = ft.numbers(answer) if answer else set()
+    ans_low = answer.lower() if answer else None
     idx = [i for i, ev in enumerate(events) if ev.kind == "correction"]
     # bound the work on pathological inputs: the last MAX_FOLLOW corrections decide
     out = [FollowThrough(i, owner.get(i), None, _NONE, _NONE, _NONE, _NONE, "", _NOT_EVALUATED)
@@ -130,7 +136,8 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
         if k is not None:
             sc = events[episodes[k].self_check]
             gap_span = (sc.start, sc.end)
-        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_span, seg_end, ans_nums))
+        out.append(ft.follow_through(text, answer, i, ev.start, k, gap_span, seg_end, ans_nums,
+                                      ans_low))
     for f in out:  # an episode's value: its last correction with a value
         if f.episode is not None and f.value is not None:
             episodes[f.episode].follow_through = f.value
@@ -166,7 +173,9 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
            answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
     langs = (lang,) if lang and lang != "auto" else None
     scanner = lib.scanner(langs)
-    low = fold(text)
+    text, low, nbytes = prepare(text, scanner.full_fold)
+    if answer is not None:
+        answer = clean_text(answer)
     kinds = scanner.kinds
     hits = []
     for s, e in segs:
@@ -187,8 +196,8 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
     corrections = _follow(text, answer, events, episodes, segs)
     vals = [c.value for c in corrections if c.value is not None]
     chars = sum(e - s for s, e in segs)
-    tokens = estimate_tokens(text if len(segs) == 1 and segs[0] == (0, len(text))
-                             else "".join(text[s:e] for s, e in segs))
+    tokens = (_tokens(len(text), nbytes) if len(segs) == 1 and segs[0] == (0, len(text))
+              else estimate_tokens("".join(text[s:e] for s, e in segs)))
     return TraceResult(parsed, chars, tokens, segs, events, episodes, corrections,
                        vals[-1] if vals else None, reasoning_source, lang or "auto", lib.ident)
 
@@ -198,8 +207,8 @@ def analyze_response(text: str, reasoning_text: str | None = None,
                      library: Library | None = None) -> TraceResult:
     """Parse one response: its reasoning if any, else ``<think>`` blocks, else the answer."""
     lib = library or load_library()
-    text = clean_text(text or "")
-    reasoning = clean_text(reasoning_text or "")
+    text = text or ""
+    reasoning = reasoning_text or ""  # the parsed text is cleaned by prepare() in _parse
     if reasoning.strip():
         segs = think_segments(text)
         answer = outside(text, segs) if segs else text
@@ -217,7 +226,7 @@ def parse_trace(text: str, *, lang: str | None = None, answer: str | None = None
     """Parse a reasoning trace. ``<think>`` blocks, if present, are the trace and the rest
     is the answer; otherwise the whole text is the trace (``parsed == "reasoning"``)."""
     lib = library or load_library()
-    text = clean_text(text or "")
+    text = text or ""
     segs = think_segments(text)
     if segs and answer is None:
         return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags")

@@ -33,14 +33,39 @@ def clean_text(text: str) -> str:
     return text
 
 
-def fold(text: str) -> str:
-    """Lowercase with the same length as ``text``; ’ and ‘ become '."""
-    low = text.lower()
-    if len(low) != len(text):  # a few characters (e.g. 'İ') lowercase to two
-        low = "".join(lc if len(lc := c.lower()) == 1 else c for c in text)
-    if not text.isascii() and ("’" in low or "‘" in low):
+def fold(text: str, full: bool = False) -> str:
+    """``text`` with its ASCII letters lowercased (every cased letter when ``full``), the
+    same length; ’ and ‘ become '. (See ``prepare``.)"""
+    return prepare(text, full)[1]
+
+
+def prepare(text: str, full: bool = False) -> tuple[str, str, int]:
+    """``(clean, low, nbytes)`` for a text to scan: ``clean_text(text)``, the text the
+    rules are matched against, and the UTF-8 length (for the token estimate).
+
+    ``low`` has the same length as ``text``. Rules are written in lower case and, in the
+    bundled library, only in ASCII and uncased scripts (CJK), so lowercasing the ASCII
+    letters is enough: one UTF-8 encoding (which also finds lone surrogates) is shared,
+    and ``bytes.lower`` touches only ASCII bytes, several times cheaper than ``str.lower``
+    on non-ASCII text. A library whose rules contain other cased letters sets ``full``
+    (``Scanner.full_fold``): then every letter is lowercased, character by character where
+    lowercasing would change the length ('İ')."""
+    if text.isascii():
+        return text, text.lower(), len(text)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE.sub("\ufffd", text)
+        data = text.encode("utf-8")
+    if full:
+        low = text.lower()
+        if len(low) != len(text):  # a few characters (e.g. 'İ') lowercase to two
+            low = "".join(lc if len(lc := c.lower()) == 1 else c for c in text)
+    else:
+        low = data.lower().decode("utf-8")
+    if "’" in low or "‘" in low:
         low = low.replace("’", "'").replace("‘", "'")
-    return low
+    return text, low, len(data)
 
 
 def has_cjk(low: str, pos: int = 0, endpos: int | None = None) -> bool:
@@ -254,5 +279,5 @@ def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
 def scan(lib: Library, text: str, langs: tuple[str, ...] | None = None) -> list[Hit]:
     """Resolved hits over the whole ``text`` (already cleaned)."""
     scanner = lib.scanner(langs)
-    low = fold(text)
+    low = fold(text, scanner.full_fold)
     return resolve(raw_hits(scanner, low), scanner.kinds, low)

@@ -34,6 +34,7 @@ from judge.traces.rx import (
     can_start,
     compile_fast,
     factor_source,
+    required_literal,
     reverse_source,
 )
 
@@ -86,7 +87,7 @@ class Group:
     ``regex`` form (used by ``Library.validate``).
     """
 
-    __slots__ = ("_branches", "_can", "_lits", "anchor", "cjk", "dispatch", "lead_group",
+    __slots__ = ("_branches", "_can", "_lits", "_needs", "anchor", "cjk", "dispatch", "lead_group",
                  "markers", "rules", "rx")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
@@ -99,9 +100,9 @@ class Group:
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
         self._can: list[Any] | None = None
         self._lits: list[str] = []
-        # next character after the anchor -> (lead, tails, pattern indexes, literal prefix)
-        # of the branches whose tail can start with it
-        self.dispatch: dict[str, tuple[tuple[Any, Any, tuple[int, ...], str], ...]] = {}
+        self._needs: list[tuple[Any, Any]] = []
+        # next character after the anchor -> the branches whose tail can start with it
+        self.dispatch: dict[str, tuple[Candidate, ...]] = {}
 
     @property
     def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
@@ -116,17 +117,27 @@ class Group:
             self._branches = tuple(out)
         return self._branches
 
-    def candidates(self, c: str) -> tuple[tuple[Any, Any, tuple[int, ...], str], ...]:
+    def candidates(self, c: str) -> tuple[Candidate, ...]:
         """The branches whose tail can match when the character after the anchor is ``c``
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
-        in ``dispatch``."""
+        in ``dispatch``, each as ``(lead, tails, pattern indexes, literal prefix, tail need,
+        lead need)``. ``tails`` is None where the character alone decides that the tail
+        matches the empty string (``\b``, or an empty tail); a need is a string the tail
+        (the reversed lead) must contain within a limit (judge.traces.rx.required_literal)."""
         if self._can is None:
             self.prepare()
-        found = tuple((*b, lit) for b, ok, lit in zip(self.branches, self._can, self._lits)
-                      if ok(c))
+        found = []
+        for (lead_rx, tails, pidx), ok, lit, (t_need, l_need) in zip(
+                self.branches, self._can, self._lits, self._needs):
+            if not ok(c):
+                continue
+            trivial = tails.pattern == "(?:)()" or (c and tails.pattern == "(?:\\b)()")
+            found.append((lead_rx, None if trivial else tails, pidx, lit,
+                          None if trivial else t_need, l_need))
+        out = tuple(found)
         if len(self.dispatch) < DISPATCH_MAX:
-            self.dispatch[c] = found
-        return found
+            self.dispatch[c] = out
+        return out
 
     def prepare(self) -> None:
         """Compile the branches and the dispatch tests (``candidates``)."""
@@ -135,6 +146,9 @@ class Group:
         # regex call where it cannot match ("revi" + "siting")
         self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
                       for _, members in self._rules_by_branch()]
+        self._needs = [(required_literal(tails.pattern),
+                        None if lead_rx is None else required_literal(lead_rx.pattern))
+                       for lead_rx, tails, _ in self.branches]
 
     def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
         by_lead: dict[str, list[tuple[int, Rule]]] = {}
@@ -264,6 +278,10 @@ class Library:
 
     def anchors(self) -> list[str]:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
+
+
+# (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need)
+Candidate = tuple[Any, Any, tuple[int, ...], str, Any, Any]
 
 
 def _tail_source(tail: str) -> str:

@@ -311,3 +311,94 @@ def can_start(src: str, prev: str) -> Pred:
     except (re.error, RecursionError):
         return _true
     return lambda c: not c or p(c) or n(c)
+
+
+# -- required literal ------------------------------------------------------------------
+# ``required_literal(src)`` finds a string that every match of ``re.match(src)`` at a
+# position p contains, starting before p + limit - len(string): then ``text.find(s, p,
+# p + limit) < 0`` proves that the pattern cannot match at p, for the price of a substring
+# search instead of a regex call ("the tail `[^.!?\n]{0,40}?\?` needs a '?' within 41
+# characters"). Conservative: None whenever it cannot tell.
+
+Need = tuple[str, int]  # (string, limit)
+_NEED_MAX = 0.25  # use a string only if it is expected this rarely in a window of text
+
+
+def _char_rate(c: str) -> float:
+    """A rough rate of ``c`` per character of lowercased prose (for choosing the rarest
+    required string)."""
+    if c == " ":
+        return 0.17
+    if c.isascii():
+        return 0.06 if c.isalpha() else 0.012 if c in ".,0123456789\n" else 0.003
+    return 0.005
+
+
+def _expected(need: Need) -> float:
+    s, limit = need
+    rate = 1.0
+    for c in s:
+        rate *= _char_rate(c)
+    return rate * limit
+
+
+def _max_width(state: Any, items: list[tuple[Any, Any]]) -> int | None:
+    hi = P.SubPattern(state, items).getwidth()[1]
+    return None if hi >= C.MAXREPEAT else hi
+
+
+def _need_seq(state: Any, items: list[tuple[Any, Any]]) -> list[Need]:
+    """Required strings of a sequence, each with its limit from the sequence start."""
+    found: list[Need] = []
+    off, i = 0, 0
+    while i < len(items):
+        op, av = items[i]
+        if op is C.LITERAL:
+            j = i
+            while j < len(items) and items[j][0] is C.LITERAL:
+                j += 1
+            s = "".join(chr(av) for _, av in items[i:j])
+            found.append((s, off + len(s)))
+            width: int | None = j - i
+            i = j
+        else:
+            found.extend((s, off + k) for s, k in _need_item(state, op, av))
+            width = _max_width(state, [items[i]])
+            i += 1
+        if width is None:
+            break
+        off += width
+    return found
+
+
+def _need_item(state: Any, op: Any, av: Any) -> list[Need]:
+    if op is C.SUBPATTERN:
+        return [] if av[1] & C.SRE_FLAG_IGNORECASE else _need_seq(state, list(av[3]))
+    if op is getattr(C, "ATOMIC_GROUP", None):
+        return _need_seq(state, list(av))
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+        return _need_seq(state, list(av[2])) if av[0] >= 1 else []
+    if op is C.ASSERT and av[0] == 1:  # a look-ahead's text is there too
+        return _need_seq(state, list(av[1]))
+    if op is C.BRANCH:  # one string that every alternative needs
+        per_alt = [{s: k for s, k in _need_seq(state, list(alt))} for alt in av[1]]
+        common = set(per_alt[0]).intersection(*per_alt[1:]) if per_alt else set()
+        return [(s, max(d[s] for d in per_alt)) for s in common]
+    return []
+
+
+@lru_cache(maxsize=None)
+def required_literal(src: str) -> Need | None:
+    """The rarest string that every match of ``re.match(src, text, p)`` (non-verbose
+    source, no IGNORECASE) contains at an offset below ``limit - len(string)`` from p, as
+    ``(string, limit)``; None when there is none worth testing (see the section comment)."""
+    try:
+        parsed = P.parse(src)
+    except (re.error, RecursionError):
+        return None
+    if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
+        return None
+    needs = _need_seq(parsed.state, list(parsed.data))
+    # a string also covers its substrings' needs: keep each string's own best limit
+    best = min(needs, key=_expected, default=None)
+    return best if best is not None and _expected(best) <= _NEED_MAX else None

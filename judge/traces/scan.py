@@ -217,20 +217,29 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         cand = g.dispatch.get(c)
         if cand is None:
             cand = g.candidates(c)
-        for lead_rx, tail_rx, pidx, lit in cand:
+        for lead_rx, tail_rx, pidx, lit, t_need, l_need in cand:
             if lit and not low.startswith(lit, after, end):
                 continue
-            m = tail_rx.match(low, after, end)
-            if m is None:
-                continue
+            if tail_rx is None:  # the next character decided: an empty tail matches
+                t_end, p = after, pidx[0]
+            else:
+                if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
+                    continue
+                m = tail_rx.match(low, after, end)
+                if m is None:
+                    continue
+                t_end, p = m.end(), pidx[m.lastindex - 1]
             if lead_rx is None:
                 start = a
             else:
-                lm = lead_rx.match(rlow, end - a)
+                ra = end - a
+                if l_need is not None and rlow.find(l_need[0], ra, ra + l_need[1]) < 0:
+                    continue
+                lm = lead_rx.match(rlow, ra)
                 if lm is None:
                     continue
                 start = end - lm.end()
-            result = (start, m.end(), pidx[m.lastindex - 1])
+            result = (start, t_end, p)
             break
         if result is not None:
             start, e, p = result

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick_rs
+
 from judge.traces.models import FollowThrough
 
 # (patterns here start with a character class so that re skips non-candidates in C)
@@ -238,6 +240,12 @@ _NEEDS = {"not_x_but_y": ("but",), "should_be_not": ("not", "instead", "rather")
           "zh_should_be": ("应该", "应当"), "zh_includes": ("补充", "加", "提到", "写上", "改")}
 
 
+# all the substrings above in one automaton: one pass over a context says which are there
+_NEED_STRINGS = sorted({n for needs in _NEEDS.values() for n in needs})
+_NEED_AC = ahocorasick_rs.AhoCorasick(_NEED_STRINGS, implementation=ahocorasick_rs.Implementation.DFA)
+_NEED_IDS = {how: frozenset(_NEED_STRINGS.index(n) for n in needs) for how, needs in _NEEDS.items()}
+
+
 def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str], list[str], str]:
     """(expected, rejected, how) named by a correction context: a named change in ``ctx``,
     else what the self-check sentence ``gap_ctx`` says the summary lacked, else numbers
@@ -252,14 +260,15 @@ Extracted = tuple[list[str], list[str], str]
 def _named(ctx: str) -> Extracted | None:
     """"not X but Y", "should be Y", "include Y", ... in the correction's context."""
     low = ctx.lower()
+    there = {i for i, _, _ in _NEED_AC.find_matches_as_indexes(low, overlapping=True)}
     for how, rx in _PAIRS:
-        if not any(map(low.__contains__, _NEEDS[how])):
+        if there.isdisjoint(_NEED_IDS[how]):
             continue
         m = rx.search(ctx, low)
         if m:
             return [_group(ctx, m, "new")], [_group(ctx, m, "old")], how
     for how, rx in _NEW_ONLY:
-        if not any(map(low.__contains__, _NEEDS[how])):
+        if there.isdisjoint(_NEED_IDS[how]):
             continue
         m = rx.search(ctx, low)
         if m:

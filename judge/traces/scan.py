@@ -8,6 +8,7 @@ folded to ``'``; each anchor present in the text gets one ``finditer`` pass of i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import regex
 
@@ -150,7 +151,11 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                     yield gi, a + c0, after + c0
             c0 = c1
 
-    for gi, a, after in occurrences():
+    if pos == 0 and end == len(low) <= CHUNK:  # one chunk: no generator in between
+        found_all: Any = scanner.automaton().find_matches_as_indexes(low, overlapping=True)
+    else:
+        found_all = occurrences()
+    for gi, a, after in found_all:
         g = groups[gi]
         if a < skip_to[gi] or a < zone_end[gi]:
             continue

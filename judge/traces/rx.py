@@ -147,6 +147,16 @@ def _item(op: Any, av: Any, rev: bool = True) -> str:
         return "(?:" + _seq(p, rev) + ")"
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, p = av
+        if hi <= _UNROLL and op is not getattr(C, "POSSESSIVE_REPEAT", None) \
+                and not _single_char(p):
+            # X{0,2} as (?:X(?:X|)|) and X{0,2}? as (?:|X(?:|X)) (X{1,2}: X(?:X|)): the same
+            # matches, tried in the same order, but compiled as branches instead of sre's
+            # general REPEAT/MAX_UNTIL, which allocates a repeat context each time
+            body = _seq(p, rev)
+            opt = ""
+            for _ in range(hi - lo):
+                opt = f"(?:{body}{opt}|)" if op is C.MAX_REPEAT else f"(?:|{body}{opt})"
+            return "(?:" + body * lo + opt + ")"
         q = f"{{{lo},}}" if hi is C.MAXREPEAT else f"{{{lo},{hi}}}"
         suffix = "?" if op is C.MIN_REPEAT else "+" if op is not C.MAX_REPEAT else ""
         return "(?:" + _seq(p, rev) + ")" + q + suffix
@@ -164,6 +174,21 @@ def _item(op: Any, av: Any, rev: bool = True) -> str:
         # a look-around body is matched in its own direction: reversed with the pattern
         return head + _seq(p, rev) + ")"
     raise Unsupported(str(op))
+
+
+_UNIT = {C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN, C.CATEGORY}
+_UNROLL = 4  # bounded repeats up to this count are written out (see _item)
+
+
+def _single_char(p: Any) -> bool:
+    """Does ``p`` match exactly one character (sre compiles its repeats as REPEAT_ONE)?"""
+    items = list(p)
+    if len(items) != 1:
+        return False
+    op, av = items[0]
+    if op is C.SUBPATTERN:
+        return av[0] is None and not av[1] and not av[2] and _single_char(av[3])
+    return op in _UNIT
 
 
 @lru_cache(maxsize=None)  # anchor groups share many leads and tails

@@ -225,15 +225,10 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         for lead_rx, tail_rx, pidx, lit, t_need, l_need in cand:
             if lit and not low.startswith(lit, after, end):
                 continue
-            if tail_rx is None:  # the next character decided: an empty tail matches
-                t_end, p = after, pidx[0]
-            else:
-                if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
-                    continue
-                m = tail_rx.match(low, after, end)
-                if m is None:
-                    continue
-                t_end, p = m.end(), pidx[m.lastindex - 1]
+            if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
+                continue
+            # the lead first: it fails far more often than the tail (both must match, so
+            # the order changes nothing but the cost)
             if lead_rx is None:
                 start = a
             else:
@@ -244,6 +239,13 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 if lm is None:
                     continue
                 start = end - lm.end()
+            if tail_rx is None:  # the next character decided: an empty tail matches
+                t_end, p = after, pidx[0]
+            else:
+                m = tail_rx.match(low, after, end)
+                if m is None:
+                    continue
+                t_end, p = m.end(), pidx[m.lastindex - 1]
             result = (start, t_end, p)
             break
         if result is not None:

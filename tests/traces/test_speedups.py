@@ -1,0 +1,121 @@
+"""The scanner's shortcuts change nothing but the cost: each is checked against the plain
+computation it replaces, on the dev set's text and on random strings."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from judge.traces import followthrough as ft
+from judge.traces import load_library, parse_trace
+from judge.traces.library import parse_library
+from judge.traces.rx import factor_source, required_literal, reverse_source
+from judge.traces.scan import clean_text, fold, prepare
+
+
+def test_prepare_folds_ascii_letters_and_counts_utf8_once():
+    text = "Wait—IS THAT right? ÉTÉ 检查 ’quoted‘"
+    clean, low, nbytes = prepare(text)
+    assert clean == text and nbytes == len(text.encode("utf-8"))
+    assert low == "wait—is that right? ÉtÉ 检查 'quoted'"  # ASCII letters only
+    assert len(low) == len(text)
+    assert prepare("ABC d") == ("ABC d", "abc d", 5)
+    surr = "Wait \ud800 ok"
+    clean, low, nbytes = prepare(surr)
+    assert clean == clean_text(surr) == "Wait \ufffd ok" and low == "wait \ufffd ok"
+    assert nbytes == len(clean.encode("utf-8"))
+
+
+def test_full_fold_when_rules_have_non_ascii_cased_letters():
+    lib = parse_library("""
+patterns:
+  - name: de_fehler
+    category: correction
+    lang: en
+    rules: ['\\b <<fehler>> \\s+ gemacht', '<<überprüfen>>']
+    examples: {positive: [Fehler gemacht]}
+""")
+    scanner = lib.scanner()
+    assert scanner.full_fold and not load_library().scanner().full_fold
+    assert fold("ÜBERPRÜFEN", True) == "überprüfen" and fold("ÜBERPRÜFEN") == "ÜberprÜfen"
+    res = parse_trace("Ich muss das ÜBERPRÜFEN.", library=lib)
+    assert [e.quote for e in res.events] == ["ÜBERPRÜFEN"]
+
+
+def _scanner():
+    sc = load_library().scanner()
+    sc.compile_all()
+    return sc
+
+
+def _texts(devset) -> list[str]:
+    rng = random.Random(5)
+    alphabet = list("abcdehilmnorstuwy ?.,'-!:\n") + ["检", "查", "对", "吗", "，", "。"]
+    texts = [prepare(r["text"])[1] for r in devset[:80]]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(300)]
+    return texts
+
+
+def test_required_literals_never_reject_a_match(devset):
+    """Where a tail's (a reversed lead's) required string is not within its limit, the
+    regex does not match there: checked at every position of dev-set and random text."""
+    sc = _scanner()
+    pats = {}
+    for g in sc.groups:
+        for lead_rx, tails, _ in g.branches:
+            for rx in (tails, lead_rx):
+                if rx is not None and (need := required_literal(rx.pattern)) is not None:
+                    pats[rx.pattern] = (rx, need)
+    assert len(pats) > 40
+    texts = _texts(devset)
+    texts += [t[::-1] for t in texts]
+    for rx, (s, limit) in pats.values():
+        for t in texts:
+            for p in range(len(t) + 1):
+                if t.find(s, p, p + limit) < 0:
+                    assert rx.match(t, p) is None, (rx.pattern, s, limit, t[p:p + 80])
+
+
+@pytest.mark.parametrize("src", [
+    r"(?:y|ew)?\s+(?:again|once\s+more)\b",
+    r"(?:ni)??x?abc(?:ab){2,3}(?:cd){0,2}?e",
+    r"(?:very\s+|really\s+)?(?:bad|wrong)(?:\s+\w+){0,3}\?",
+    r"(?:\w{1,5}\s+){0,1}(?:mistake|error)",
+    r"(?:ab|abc)d?(?:x|xe|y)",
+])
+def test_rewritten_sources_match_the_same(src):
+    """factor_source/reverse_source write optional and short bounded repeats as nested
+    branches and factor alternations: the same match (span) on every position."""
+    fwd, rev = re.compile(src), re.compile(factor_source(src, False))
+    back = re.compile(reverse_source(src, False))
+    rng = random.Random(3)
+    words = "y ew ni x abc abcd abx abcxe ab cd e very really bad wrong mistake error again once more ? ".split(" ")
+    for _ in range(3000):
+        t = " ".join(rng.choice(words) for _ in range(rng.randint(0, 8)))
+        for p in range(len(t) + 1):
+            a, b = fwd.match(t, p), rev.match(t, p)
+            assert (a and a.span()) == (b and b.span()), (src, t, p)
+        for p in range(len(t) + 1):  # the reversed pattern matches where a match ends
+            m = fwd.match(t, p)
+            if m is not None:
+                assert back.match(t[::-1], len(t) - m.end()) is not None, (src, t, p)
+
+
+def test_letter_first_follow_through_patterns_match_as_before(devset):
+    """Follow-through patterns run on the lowercased context in a letter-first form; on
+    dev-set sentences they find what the case-insensitive original finds."""
+    sentences = [s for r in devset for s in re.split(r"(?<=[.!?。！？])\s*", r["text"]) if s]
+    sentences += [s.upper() for s in sentences[:200]]
+    checked = 0
+    for _, rx in ft._PAIRS + ft._NEW_ONLY + [g for g in ft._GAP]:
+        search = rx if isinstance(rx, ft._Search) else rx[1]
+        for s in sentences:
+            low = s.lower()
+            if len(low) != len(s):
+                continue
+            a, b = search.ci.search(s), search.low.search(low)
+            assert (a and a.span()) == (b and b.span()), (search.ci.pattern, s)
+            checked += bool(a)
+    assert checked > 50

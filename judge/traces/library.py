@@ -184,6 +184,22 @@ class Scanner:
         return kinds
 
     @property
+    def dispatch(self) -> list[dict[str, Any]]:
+        """Each group's dispatch table (``Group.dispatch``), by group index."""
+        tables = self._cache.get("dispatch")
+        if tables is None:
+            tables = self._cache["dispatch"] = [g.dispatch for g in self.groups]
+        return tables
+
+    @property
+    def meta(self) -> list[tuple[str, str, str]]:
+        """``(category, name, lang)`` of each pattern (for hit pattern index i)."""
+        meta = self._cache.get("meta")
+        if meta is None:
+            meta = self._cache["meta"] = [(p.category, p.name, p.lang) for p in self.patterns]
+        return meta
+
+    @property
     def longest(self) -> int:
         """Length of the longest anchor."""
         n = self._cache.get("longest")

@@ -80,7 +80,7 @@ def outside(text: str, segs: list[tuple[int, int]]) -> str:
 
 
 def _anchor_terms(s: str) -> set[str]:
-    return {t.lower() for t in _ANCHORS.findall(s) if t.lower() not in _REFLECTIVE}
+    return {t for t in map(str.lower, _ANCHORS.findall(s)) if t not in _REFLECTIVE}
 
 
 def _same_point(text: str, sc: Event, co: Event) -> bool | None:
@@ -130,7 +130,8 @@ def _follow(text: str, answer: str | None, events: list[Event], episodes: list[E
            for i in idx[:-MAX_FOLLOW]]
     for i in idx[-MAX_FOLLOW:]:
         ev = events[i]
-        seg_end = next((e for s, e in segs if s <= ev.start < e), len(text))
+        seg_end = (segs[0][1] if len(segs) == 1 and segs[0][0] <= ev.start < segs[0][1]
+                   else next((e for s, e in segs if s <= ev.start < e), len(text)))
         k = owner.get(i)
         gap_span = None
         if k is not None:
@@ -181,7 +182,7 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
     for s, e in segs:
         hits.extend(raw_hits(scanner, low, s, e))
     hits = resolve(hits, kinds, low)
-    meta = [(kinds[i], p.name, p.lang) for i, p in enumerate(scanner.patterns)]
+    meta = scanner.meta
     events = []
     append = events.append
     for s, e, p in hits:

@@ -111,6 +111,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     lo = 0 if pos <= 0 else max(0, pos - LEAD_WINDOW)
     rlow = low[lo:end][::-1]  # original boundary i <-> reversed boundary end - i
     groups = scanner.groups
+    dispatch = scanner.dispatch
+    dense = DENSE
     skip_to = [0] * len(groups)
     prev = [-DENSE - 1] * len(groups)
     last_hit = [-1] * len(groups)  # index in hits of the group's last hit
@@ -156,11 +158,10 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     else:
         found_all = occurrences()
     for gi, a, after in found_all:
-        g = groups[gi]
         if a < skip_to[gi] or a < zone_end[gi]:
             continue
         key = None
-        if a - prev[gi] <= DENSE and a - CTX_BEFORE >= lo and a + CTX_AFTER <= end:
+        if a - prev[gi] <= dense and a - CTX_BEFORE >= lo and a + CTX_AFTER <= end:
             # dense repeats of one anchor (adversarial input): an identical context
             # gives the identical result, so look it up instead of checking again
             key = low[a - CTX_BEFORE:a + CTX_AFTER]
@@ -219,9 +220,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         prev[gi] = a
         result = None
         c = low[after] if after < end else ""
-        cand = g.dispatch.get(c)
+        cand = dispatch[gi].get(c)
         if cand is None:
-            cand = g.candidates(c)
+            cand = groups[gi].candidates(c)
         for lead_rx, tail_rx, pidx, lit, t_need, l_need in cand:
             if lit and not low.startswith(lit, after, end):
                 continue

@@ -132,6 +132,17 @@ _NUM_TOKEN = re.compile(r"[-+−$€£¥\d](?:(?<=[-+−])[$€£¥]?\d+|(?<=[$�
 _RESULT_SYM = ("=", "→", "->", "是", "为", "等于", "得")
 _RESULT_WORDS = ("is", "equal", "equals", "give", "gives", "get", "got", "be", "to", "so")
 _RESULT_LAST = frozenset(k[-1] for k in _RESULT_SYM) | {c for w in _RESULT_WORDS for c in (w[-1], w[-1].upper())}
+_RESULT_WORD_SET = frozenset(_RESULT_WORDS)
+# a number token (as _NUM_TOKEN finds them) whose previous character, or the character
+# before the whitespace in front of it, can end a keyword: the lookbehind is tested after
+# the token's first character, so that re still skips to digits in C. Keyword characters
+# and whitespace never occur inside a token, so the tokens found are _NUM_TOKEN's.
+_NUM_HEAD = r"[-+−$€£¥\d]"
+_LAST_CLASS = "[" + re.escape("".join(sorted(_RESULT_LAST))) + "]"
+_RESULT_CANDIDATE = re.compile(
+    _NUM_HEAD + rf"(?:(?<={_LAST_CLASS}.)|(?<={_LAST_CLASS}\s.)|(?<=\s\s.))"
+    + _NUM_TOKEN.pattern[len(_NUM_HEAD):])
+_WORD_END = re.compile(r"\w{1,7}\Z")
 _ITEMS = re.compile(r",\s+|\s+and\s+|、|和")
 _CJK_STOP = re.compile(r"[的了是在和与及或也就都而这那个些一]+")
 _NUMBER = re.compile(r"[-+−$€£¥\d](?<![\w.].)(?:(?<=[-+−])[$€£¥]?\d+|(?<=[$€£¥])\d+|(?<=\d)\d*)"
@@ -307,22 +318,19 @@ def _wordchar(c: str) -> bool:
 def result_numbers(s: str) -> list[str]:
     """Numbers stated as results ("= 5", "is 12", "gives 3.5", "得 30"), in order."""
     out = []
-    for m in _NUM_TOKEN.finditer(s):
+    for m in _RESULT_CANDIDATE.finditer(s):
         at = j = m.start()
         while j > 0 and s[j - 1].isspace():
             j -= 1
-        last = s[j - 1] if j else ""
-        if last not in _RESULT_LAST:  # cheap reject: no keyword ends with this character
-            continue
         if s.endswith(_RESULT_SYM, 0, j):
             out.append(m.group())
             continue
-        before = s[max(0, j - 6):j].lower()
-        for w in _RESULT_WORDS:  # whole words only: "is 5", not "this 5" or "is5"
-            if (before.endswith(w) and (j == len(w) or not _wordchar(s[j - len(w) - 1]))
-                    and (j < at or not _wordchar(s[at]))):
-                out.append(m.group())
-                break
+        # whole words only: "is 5", not "this 5" or "is5" (the word run before j is one
+        # of the keywords; a run of 7 or more word characters is none of them)
+        w = _WORD_END.search(s, max(0, j - 7), j)
+        if (w is not None and w.end() - w.start() < 7 and s[w.start():j].lower() in _RESULT_WORD_SET
+                and (j < at or not _wordchar(s[at]))):
+            out.append(m.group())
     return out
 
 

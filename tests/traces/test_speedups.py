@@ -119,3 +119,32 @@ def test_letter_first_follow_through_patterns_match_as_before(devset):
             assert (a and a.span()) == (b and b.span()), (search.ci.pattern, s)
             checked += bool(a)
     assert checked > 50
+
+
+def _reference_result_numbers(s: str) -> list[str]:
+    """result_numbers as first written: every number token, then the keyword test."""
+    out = []
+    for m in ft._NUM_TOKEN.finditer(s):
+        at = j = m.start()
+        while j > 0 and s[j - 1].isspace():
+            j -= 1
+        if s.endswith(ft._RESULT_SYM, 0, j):
+            out.append(m.group())
+            continue
+        before = s[max(0, j - 6):j].lower()
+        for w in ft._RESULT_WORDS:
+            if (before.endswith(w) and (j == len(w) or not ft._wordchar(s[j - len(w) - 1]))
+                    and (j < at or not ft._wordchar(s[at]))):
+                out.append(m.group())
+                break
+    return out
+
+
+def test_result_numbers_match_the_reference(devset):
+    rng = random.Random(11)
+    pieces = list("0123456789 ,.:=-+$%→是为得等于\n\t€x_") + [
+        "is", "IS", "equals", "gives", "to", "so", "be", "got", "this", "also", "->", "=>", "İ"]
+    texts = [r["text"] for r in devset] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(30000)]
+    for t in texts:
+        assert ft.result_numbers(t) == _reference_result_numbers(t), t

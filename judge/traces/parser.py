@@ -28,6 +28,10 @@ from judge.traces.scan import clean_text, prepare, raw_hits, resolve
 
 _THINK = re.compile(r"<(/?)(?:think|thinking)\s*>", re.I)
 _ANCHORS = re.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", re.I)
+# the same terms in lowercased text, written to start with one character class (the
+# alternatives have disjoint first characters), so that findall skips other text in C
+_ANCHORS_LOW = re.compile(r"[-+\d\"a-z\u3400-\u9fff](?:(?<=[-+])\d[\d,.:]*%?|(?<=\d)[\d,.:]*%?"
+                          r"|(?<=\")[^\"\n]{1,40}\"|(?<=[a-z])[a-z'-]{4,}|(?<=[\u3400-\u9fff])[\u3400-\u9fff])")
 _REFLECTIVE = frozenset(
     "wait check verify again actually mistake wrong correct error sure right should think "
     "double recheck reconsider let's hmm calculation answer summary".split())
@@ -80,7 +84,10 @@ def outside(text: str, segs: list[tuple[int, int]]) -> str:
 
 
 def _anchor_terms(s: str) -> set[str]:
-    return {t for t in map(str.lower, _ANCHORS.findall(s)) if t not in _REFLECTIVE}
+    low = s.lower()
+    if len(low) != len(s):  # rare: a character lowercases to two
+        return {t for t in map(str.lower, _ANCHORS.findall(s)) if t not in _REFLECTIVE}
+    return set(_ANCHORS_LOW.findall(low)).difference(_REFLECTIVE)
 
 
 def _same_point(text: str, sc: Event, co: Event) -> bool | None:

@@ -148,3 +148,17 @@ def test_result_numbers_match_the_reference(devset):
         "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(30000)]
     for t in texts:
         assert ft.result_numbers(t) == _reference_result_numbers(t), t
+
+
+def test_episode_anchor_terms_match_the_case_insensitive_original(devset):
+    from judge.traces import parser as P
+
+    def reference(s: str) -> set[str]:
+        return {t.lower() for t in P._ANCHORS.findall(s) if t.lower() not in P._REFLECTIVE}
+
+    rng = random.Random(2)
+    pieces = list("ab-+12,.:%\"\n xyzAB检查对吗") + ["wait", "Check", "Hello", "-5", "3.5%", "İ"]
+    texts = [r["text"] for r in devset] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for t in texts:
+        assert P._anchor_terms(t) == reference(t), t

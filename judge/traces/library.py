@@ -134,7 +134,7 @@ class Group:
             trivial = tails.pattern == "(?:)()" or (c and tails.pattern == "(?:\\b)()")
             found.append((lead_rx, None if trivial else tails, pidx, lit,
                           None if trivial else t_need, l_need))
-        out = tuple(found)
+        out = _merge_trivial_runs(found)
         if len(self.dispatch) < DISPATCH_MAX:
             self.dispatch[c] = out
         return out
@@ -298,6 +298,34 @@ class Library:
 
 # (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need)
 Candidate = tuple[Any, Any, tuple[int, ...], str, Any, Any]
+
+
+def _merge_trivial_runs(found: list[Candidate]) -> tuple[Candidate, ...]:
+    """Consecutive candidates whose tails the next character already decided differ only
+    in their leads, and the first whose lead matches gives the hit: one alternation of
+    their reversed leads (marker group k for member k; an empty alternative for a member
+    without a lead) answers with one call instead of one per member."""
+    out: list[Candidate] = []
+    i = 0
+    while i < len(found):
+        j = i
+        while j < len(found) and found[j][1] is None:
+            j += 1
+        if j - i < 2:
+            out.append(found[i])
+            i += 1
+            continue
+        run = found[i:j]
+        for k, cand in enumerate(run):
+            if cand[0] is None:  # always matches: the members after it cannot be first
+                run = run[:k + 1]
+                break
+        src = "|".join(f"(?:{cand[0].pattern})()" if cand[0] is not None else "()"
+                       for cand in run)
+        out.append((compile_fast(src, verbose=False), None, tuple(cand[2][0] for cand in run),
+                    "", None, None))
+        i = j
+    return tuple(out)
 
 
 def _tail_source(tail: str) -> str:

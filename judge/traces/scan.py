@@ -241,7 +241,9 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                     continue
                 start = end - lm.end()
             if tail_rx is None:  # the next character decided: an empty tail matches
-                t_end, p = after, pidx[0]
+                # (a run of such candidates has one lead alternation: its marker says which)
+                t_end = after
+                p = pidx[0] if lead_rx is None or lm.lastindex is None else pidx[lm.lastindex - 1]
             else:
                 m = tail_rx.match(low, after, end)
                 if m is None:

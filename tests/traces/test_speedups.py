@@ -162,3 +162,51 @@ def test_episode_anchor_terms_match_the_case_insensitive_original(devset):
         "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
     for t in texts:
         assert P._anchor_terms(t) == reference(t), t
+
+
+def test_merged_lead_runs_give_the_same_hits(devset, monkeypatch):
+    """Runs of candidates with next-character-decided tails share one lead alternation;
+    a library built without that merge finds the same hits."""
+    from importlib import resources
+
+    from judge.traces import library as L
+    from judge.traces.scan import raw_hits
+
+    text = resources.files("judge.traces").joinpath("patterns.yaml").read_text("utf-8")
+    texts = [prepare(r["text"])[1] for r in devset]
+    texts += [prepare(("wrong " * 30) + "That was wrong. I was totally wrong, all wrong.")[1]]
+    lib = load_library()
+    texts += [prepare(x)[1] for pat in lib.patterns for x in pat.positive + pat.negative]
+    texts += [prepare(" ".join(pat.positive))[1] for pat in lib.patterns]
+    with monkeypatch.context() as m:
+        m.setattr(L, "_merge_trivial_runs", tuple)
+        plain = parse_library(text).scanner()
+        plain_hits = [raw_hits(plain, low) for low in texts]
+        plain_sizes = [len(g.candidates(" ")) for g in plain.groups]
+    merged = parse_library(text).scanner()
+    assert [raw_hits(merged, low) for low in texts] == plain_hits
+    assert any(len(g.candidates(" ")) < n for g, n in zip(merged.groups, plain_sizes))
+
+
+def test_merged_lead_run_keeps_rule_order():
+    lib = parse_library("""
+patterns:
+  - name: a_very_wrong
+    category: correction
+    lang: en
+    rules: ['\\b very \\s+ <<wrong>> \\b']
+    examples: {positive: [very wrong]}
+  - name: b_wrong
+    category: correction
+    lang: en
+    rules: ['\\s <<wrong>> \\b', '\\b totally \\s+ <<wrong>> \\b']
+    examples: {positive: [so wrong]}
+""")
+    from judge.traces.scan import raw_hits
+
+    sc = lib.scanner()
+    low = prepare("That is very wrong. Totally wrong.")[1]
+    assert len(sc.groups[0].candidates(" ")) == 1  # three rules, one merged candidate
+    # "very" is rule 1 of its own pattern; for "Totally wrong" the first rule (a lone
+    # space before the anchor) wins over the later "totally" rule
+    assert raw_hits(sc, low) == [(8, 18, 0), (27, 33, 1)]

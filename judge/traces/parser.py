@@ -173,7 +173,9 @@ def _gc_paused(pause: bool) -> Iterator[None]:
 
 def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
             answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
-    with _gc_paused(len(text) >= GC_PAUSE_CHARS):
+    if len(text) < GC_PAUSE_CHARS:  # (no context manager for the common short text)
+        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
+    with _gc_paused(True):
         return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
 
 

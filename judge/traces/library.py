@@ -1,16 +1,13 @@
 """The reflection pattern library: loaded from data (patterns.yaml), validated, compiled.
 
-Each rule has one literal anchor (``<<literal>>``). Rules are grouped by anchor and each
-group is compiled with the ``regex`` module into ONE pattern that starts with the anchor
-literal, so the engine's fast string search skips everything between occurrences:
-
-    anchor (?: (?<=(?P<L>lead1) anchor) tail1 (?P<m0>) | (?<=(?P<L>lead2) anchor) tail2 (?P<m1>) | ... )
-
-The lead (text before the anchor) is checked by a look-behind and captured as ``L`` so the
-event span can start at it; the marker group ``m<k>`` says which rule matched. A scan is
-one ``finditer`` per anchor present in the text (see judge.traces.scan). All work per
-candidate happens inside the regex engine; no rule has nested unbounded quantifiers, so
-each candidate costs bounded time and a scan is linear in the text length.
+Each rule has one literal anchor (``<<literal>>``); rules are grouped by anchor. A scan
+(judge.traces.scan) finds every anchor occurrence in one Aho-Corasick pass and checks the
+group's rules there with anchored ``.match`` calls: the tail forward from the anchor, the
+lead (the text before it) compiled reversed and matched on the reversed text, so that no
+variable-width look-behind is needed and most rules run on stdlib ``re``. Before a regex
+is called, a per-group dispatch table keyed by the character after the anchor
+(``Group.candidates``) drops the rules that cannot match there. No rule has nested
+unbounded quantifiers, so each check costs bounded time and a scan is linear in the text.
 """
 
 from __future__ import annotations
@@ -83,20 +80,14 @@ class Group:
     alternation of the tails (matched on the text from the end of the anchor; marker
     group k+1 says which rule) and the lead compiled REVERSED (matched on the reversed
     text from the start of the anchor), so neither needs a variable-width look-behind and
-    most compile with stdlib ``re``. ``compile()`` builds the equivalent one-pattern
-    ``regex`` form (used by ``Library.validate``).
+    most compile with stdlib ``re``.
     """
 
-    __slots__ = ("_branches", "_can", "_lits", "_needs", "anchor", "cjk", "dispatch", "lead_group",
-                 "markers", "rules", "rx")
+    __slots__ = ("_branches", "_can", "_lits", "_needs", "anchor", "dispatch", "rules")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
         self.rules = rules
-        self.cjk = _is_cjk(anchor)
-        self.rx: regex.Pattern[str] | None = None
-        self.lead_group = 0  # index of the `L` group, 0 when no rule has a lead
-        self.markers: tuple[tuple[int, int], ...] = ()  # (group index, pattern index)
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
         self._can: list[Any] | None = None
         self._lits: list[str] = []
@@ -123,7 +114,10 @@ class Group:
         in ``dispatch``, each as ``(lead, tails, pattern indexes, literal prefix, tail need,
         lead need)``. ``tails`` is None where the character alone decides that the tail
         matches the empty string (``\b``, or an empty tail); a need is a string the tail
-        (the reversed lead) must contain within a limit (judge.traces.rx.required_literal)."""
+        (the reversed lead) must contain within a limit (judge.traces.rx.required_literal).
+        A run of such tail-less candidates is one candidate (``_merge_trivial_runs``): its
+        lead is the alternation of their leads, and its pattern indexes are one per
+        member, in the order of the alternation's marker groups."""
         if self._can is None:
             self.prepare()
         found = []
@@ -155,15 +149,6 @@ class Group:
         for idx, rule in self.rules:
             by_lead.setdefault(rule.lead.strip(), []).append((idx, rule))
         return list(by_lead.items())
-
-    def compile(self) -> regex.Pattern[str]:
-        if self.rx is None:
-            rx = regex.compile(_group_source(self.anchor, self.rules), FLAGS)
-            self.markers = tuple((rx.groupindex[f"m{k}"], idx)
-                                 for k, (idx, _) in enumerate(self.rules))
-            self.lead_group = rx.groupindex.get("L", 0)
-            self.rx = rx
-        return self.rx
 
 
 @dataclass(frozen=True)
@@ -336,10 +321,6 @@ def _tail_source(tail: str) -> str:
         return f"(?x:{tail}\n)"
 
 
-def _is_cjk(s: str) -> bool:
-    return any("\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in s)
-
-
 def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
                    names: tuple[str, ...] | None) -> Scanner:
     chosen = [(i, p) for i, p in enumerate(lib.patterns)
@@ -384,35 +365,10 @@ def literal_prefix(src: str) -> tuple[str, str]:
     return "".join(out), src[i:]
 
 
-def _group_source(anchor: str, rules: list[tuple[int, Rule]]) -> str:
-    """The pattern of one anchor group. Rules with the same lead share one branch: their
-    tails are alternatives inside an atomic group and the lead is checked once, by a
-    look-behind over anchor + the matched tail (whether the lead matches does not depend
-    on which tail did, so giving up the other tails loses nothing). Each tail alternative
-    starts with its literal prefix, a cheap character test."""
-    esc = regex.escape(anchor)
-    by_lead: dict[str, list[tuple[int, Rule]]] = {}
-    for k, (_, rule) in enumerate(rules):
-        by_lead.setdefault(rule.lead.strip(), []).append((k, rule))
-    branches = []
-    for j, (lead, members) in enumerate(by_lead.items()):
-        tails = "|".join(f"{regex.escape(lit)}(?:{rest}\n)(?P<m{k}>)"
-                         for k, rule in members for lit, rest in [literal_prefix(rule.tail)])
-        if not lead:
-            branches.append(f"(?:{tails})")
-        else:
-            branches.append(f"(?>(?P<t{j}>{tails}))(?<=(?P<L>{members[0][1].lead}\n){esc}(?P=t{j}))")
-    return esc + "(?:" + "|".join(branches) + ")"
-
-
 def _branch(k: int, rule: Rule, esc: str) -> str:
-    """One rule as a branch of its anchor group.
-
-    The literal start of the tail comes first (a cheap character test), then the rest of
-    the tail is consumed and captured, and only then the lead is checked by a look-behind
-    that re-matches anchor + tail (backreference). Look-arounds cost ~100 ns each in
-    `regex`, so testing the usually-failing tail before the lead halves the cost.
-    """
+    """One rule as a single ``regex`` pattern (anchor + tail, the lead checked by a
+    look-behind that re-matches anchor + tail), for ``Library._validate_rule``: it names
+    the rule whose source does not compile or uses capture groups."""
     lit, rest = literal_prefix(rule.tail)
     head = regex.escape(lit)
     if not rule.lead.strip():

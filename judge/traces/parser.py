@@ -156,12 +156,12 @@ GC_PAUSE_CHARS = 65536  # texts this long are parsed with the cyclic GC paused
 
 
 @contextmanager
-def _gc_paused(pause: bool) -> Iterator[None]:
+def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a long text is parsed. A parse creates no
     reference cycles, but event-dense text allocates enough objects (events, episodes,
     hit tuples) to trigger full collections that walk the whole heap, which cost more
     than the parse itself."""
-    if not pause or not gc.isenabled():
+    if not gc.isenabled():
         yield
         return
     gc.disable()
@@ -175,7 +175,7 @@ def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed
             answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
     if len(text) < GC_PAUSE_CHARS:  # (no context manager for the common short text)
         return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
-    with _gc_paused(True):
+    with _gc_paused():
         return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
 
 

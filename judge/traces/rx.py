@@ -424,6 +424,5 @@ def required_literal(src: str) -> Need | None:
     if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
         return None
     needs = _need_seq(parsed.state, list(parsed.data))
-    # a string also covers its substrings' needs: keep each string's own best limit
-    best = min(needs, key=_expected, default=None)
+    best = min(needs, key=_expected, default=None)  # the least likely to be found by chance
     return best if best is not None and _expected(best) <= _NEED_MAX else None

@@ -1,8 +1,10 @@
-"""Scanning: text preparation, one pass per anchor, overlap resolution.
+"""Scanning: text preparation, anchor occurrences and rule checks, overlap resolution.
 
-``scan(text)`` returns raw hits ``(start, end, pattern_index)`` with character offsets
-into ``text``. The text is lowercased once (length-preserving) and curly apostrophes are
-folded to ``'``; each anchor present in the text gets one ``finditer`` pass of its group.
+``prepare`` cleans and folds a text once (length-preserving, see there); ``raw_hits``
+finds every anchor occurrence with one Aho-Corasick pass and checks the rules of the
+anchor's group at each (judge.traces.library.Group); ``resolve`` merges and arbitrates the
+hits; ``scan(text)`` returns the resolved hits ``(start, end, pattern_index)`` with
+character offsets into ``text``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import regex
 
 from judge.traces.library import Library, Scanner
 
-_CJK = regex.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
-_SENTENCE_END = regex.compile(r"[.!?。！？\n]")
 _ENDS = frozenset(".!?。！？\n")
 MERGE_GAP = 6  # hits of one kind at most this far apart, in one sentence, are one event
 
@@ -25,13 +25,16 @@ Hit = tuple[int, int, int]  # start, end, pattern index (into Scanner.patterns)
 
 def clean_text(text: str) -> str:
     """Replace lone surrogates (e.g. from JSON "\\ud800") by U+FFFD; offsets unchanged."""
-    if text.isascii():
-        return text
+    return text if text.isascii() else _encoded(text)[0]
+
+
+def _encoded(text: str) -> tuple[str, bytes]:
+    """``(clean_text(text), its UTF-8 bytes)``: the encoding finds lone surrogates."""
     try:
-        text.encode("utf-8")
+        return text, text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
+        text = _SURROGATE.sub("\ufffd", text)
+        return text, text.encode("utf-8")
 
 
 def fold(text: str, full: bool = False) -> str:
@@ -53,11 +56,7 @@ def prepare(text: str, full: bool = False) -> tuple[str, str, int]:
     lowercasing would change the length ('İ')."""
     if text.isascii():
         return text, text.lower(), len(text)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = _SURROGATE.sub("\ufffd", text)
-        data = text.encode("utf-8")
+    text, data = _encoded(text)
     if full:
         low = text.lower()
         if len(low) != len(text):  # a few characters (e.g. 'İ') lowercase to two
@@ -67,12 +66,6 @@ def prepare(text: str, full: bool = False) -> tuple[str, str, int]:
     if "’" in low or "‘" in low:
         low = low.replace("’", "'").replace("‘", "'")
     return text, low, len(data)
-
-
-def has_cjk(low: str, pos: int = 0, endpos: int | None = None) -> bool:
-    if low.isascii():
-        return False
-    return _CJK.search(low, pos, len(low) if endpos is None else endpos) is not None
 
 
 LEAD_WINDOW = 1024  # text before ``pos`` that leads may see when scanning from ``pos`` > 0

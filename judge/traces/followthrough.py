@@ -13,6 +13,7 @@ judge's reflection rubric can confirm it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import ahocorasick_rs
 
@@ -31,29 +32,29 @@ _TERM_OLD = (rf"(?P<old>\"[^\"\n]{{1,40}}\"|“[^”\n]{{1,40}}”|{_CHUNK}"
 _ZTERM = r"[^，。！？；,;!?\s]{1,16}"
 
 
-
-def _split_top(src: str) -> list[str]:
-    """``src`` split at its top-level ``|`` (not inside groups or classes)."""
-    parts, depth, cls, i, start = [], 0, False, 0, 0
+def _structure(src: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, open groups before it)`` for each character of regex source
+    ``src`` outside escapes and character classes."""
+    depth, in_class, i = 0, False, 0
     while i < len(src):
         c = src[i]
         if c == "\\":
             i += 2
             continue
-        if cls:
-            cls = c != "]"
+        if in_class:
+            in_class = c != "]"
         elif c == "[":
-            cls = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(src[start:i])
-            start = i + 1
+            in_class = True
+        else:
+            yield i, c, depth
+            depth += (c == "(") - (c == ")")
         i += 1
-    parts.append(src[start:])
-    return parts
+
+
+def _split_top(src: str) -> list[str]:
+    """``src`` split at its top-level ``|`` (not inside groups or classes)."""
+    cuts = [i for i, c, depth in _structure(src) if c == "|" and depth == 0]
+    return [src[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(src)])]
 
 
 def _letter_first(src: str) -> str:
@@ -64,11 +65,7 @@ def _letter_first(src: str) -> str:
         return src
     body = src[2:]
     if body.startswith("(?:"):
-        depth, j = 0, 0
-        for j, c in enumerate(body):
-            depth += (c == "(") - (c == ")")
-            if depth == 0:
-                break
+        j = next(i for i, c, depth in _structure(body) if c == ")" and depth == 1)
         alts, rest = _split_top(body[3:j]), body[j + 1:]
     else:
         alts, rest = [body], ""
@@ -116,14 +113,14 @@ _NEW_ONLY = [
         r"\b(?:include|mention|add|cover|reflect|emphasi[sz]e|highlight|lead\s+with|start\s+with|note)(?:s|es|ed|ing)?\s+"
         r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
     ("zh_should_be", _Search(rf"(?:应该|应当)(?:是|为|改为|改成)\s*(?P<new>{_ZTERM})", 0)),
-    ("zh_includes", _Search(rf"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{{2,24}})", 0)),
+    ("zh_includes", _Search(r"(?:补充|加上|加入|提到|写上|改成|改为)(?P<new>[^，。！？；\n]{2,24})", 0)),
 ]
-_GAP = [  # (a substring one of which a match needs, the pattern)
-    (("not", "n't", "never", "fail"), _Search(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
+_GAP = [  # what a self-check says a summary lacks (cue substrings in _NEEDS)
+    ("gap_not", _Search(r"\b(?:did\s+not|didn't|does\s+not|doesn't|never|fails?\s+to|failed\s+to)\s+(?:mention|reflect|include|cover|capture|say|note)\s+"
                   r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
-    (("miss", "omit", "left", "leave", "lack"), _Search(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
+    ("gap_missing", _Search(r"\b(?:missed|misses|omitted|omits|left\s+out|leaves\s+out|lacks?|is\s+missing|was\s+missing)\s+"
                   r"(?!it\b|this\b|that\b|them\b)(?P<new>[^.;!?\n]{3,60})")),
-    (("没", "未"), _Search(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})", 0)),
+    ("gap_zh", _Search(r"(?:没有|没|未|并未)(?:体现|反映|提到|提及|包含|覆盖|涵盖)(?P<new>[^，。！？；\n]{2,24})", 0)),
 ]
 # "= 5", "is 12", "得 30": a number stated as a result. Numbers are found first (digits are
 # rarer than the keywords), then the text right before each is compared with the keywords.
@@ -248,13 +245,20 @@ _NEEDS = {"not_x_but_y": ("but",), "should_be_not": ("not", "instead", "rather")
           "should_be": ("should", "must"), "it_is": ("it", "the"),
           "includes": ("includ", "mention", "add", "cover", "reflect", "emphas", "highlight",
                        "lead", "start", "note"),
-          "zh_should_be": ("应该", "应当"), "zh_includes": ("补充", "加", "提到", "写上", "改")}
+          "zh_should_be": ("应该", "应当"), "zh_includes": ("补充", "加", "提到", "写上", "改"),
+          "gap_not": ("not", "n't", "never", "fail"),
+          "gap_missing": ("miss", "omit", "left", "leave", "lack"), "gap_zh": ("没", "未")}
 
 
 # all the substrings above in one automaton: one pass over a context says which are there
 _NEED_STRINGS = sorted({n for needs in _NEEDS.values() for n in needs})
 _NEED_AC = ahocorasick_rs.AhoCorasick(_NEED_STRINGS, implementation=ahocorasick_rs.Implementation.DFA)
 _NEED_IDS = {how: frozenset(_NEED_STRINGS.index(n) for n in needs) for how, needs in _NEEDS.items()}
+
+
+def _cues(low: str) -> set[int]:
+    """Which of the cue substrings (``_NEED_STRINGS`` indexes) the lowercased text has."""
+    return {i for i, _, _ in _NEED_AC.find_matches_as_indexes(low, overlapping=True)}
 
 
 def extract(ctx: str, gap_ctx: str = "", long_ctx: str = "") -> tuple[list[str], list[str], str]:
@@ -271,7 +275,7 @@ Extracted = tuple[list[str], list[str], str]
 def _named(ctx: str) -> Extracted | None:
     """"not X but Y", "should be Y", "include Y", ... in the correction's context."""
     low = ctx.lower()
-    there = {i for i, _, _ in _NEED_AC.find_matches_as_indexes(low, overlapping=True)}
+    there = _cues(low)
     for how, rx in _PAIRS:
         if there.isdisjoint(_NEED_IDS[how]):
             continue
@@ -297,8 +301,9 @@ def _group(text: str, m: re.Match[str], name: str) -> str:
 def _summary_gap(gap_ctx: str) -> Extracted | None:
     """What a self-check sentence says is missing ("my summary did not mention X")."""
     gap_low = gap_ctx.lower()
-    for needs, rx in _GAP:
-        if not any(map(gap_low.__contains__, needs)):
+    there = _cues(gap_low)
+    for how, rx in _GAP:
+        if there.isdisjoint(_NEED_IDS[how]):
             continue
         m = rx.search(gap_ctx, gap_low)
         if m:

@@ -109,8 +109,7 @@ def test_letter_first_follow_through_patterns_match_as_before(devset):
     sentences = [s for r in devset for s in re.split(r"(?<=[.!?。！？])\s*", r["text"]) if s]
     sentences += [s.upper() for s in sentences[:200]]
     checked = 0
-    for _, rx in ft._PAIRS + ft._NEW_ONLY + [g for g in ft._GAP]:
-        search = rx if isinstance(rx, ft._Search) else rx[1]
+    for _, search in ft._PAIRS + ft._NEW_ONLY + ft._GAP:
         for s in sentences:
             low = s.lower()
             if len(low) != len(s):

@@ -186,22 +186,19 @@ def main() -> int:
         if size[lang]:
             print(f"    {lang}: {size[lang] / 1e6:.1f} MB at {size[lang] / spent[lang] / 1e6:.1f} MB/s")
 
-    rows = []
     cases = adversarial(args.adv_mb)
-    for name, text in cases.items():
-        b = max(1, len(text.encode("utf-8", "surrogatepass")))
-        dt = timed(text)
-        rows.append(((dt / b) / per_byte, name, b / dt / 1e6))
-    rows.sort(reverse=True)
+
+    def row(name: str, repeat: int = 1) -> tuple[float, str, float]:
+        """(cost per byte relative to the corpus, name, MB/s) of one adversarial input."""
+        b = max(1, len(cases[name].encode("utf-8", "surrogatepass")))
+        dt = timed(cases[name], repeat=repeat)
+        return (dt / b) / per_byte, name, b / dt / 1e6
+
+    rows = sorted((row(name) for name in cases), reverse=True)
     # a single timing can be slowed by other work on the machine: time the slowest again
     # (best of 3) before ranking them
-    retimed = []
-    for _, name, _ in rows[:max(args.top, 12)]:
-        text = cases[name]
-        b = max(1, len(text.encode("utf-8", "surrogatepass")))
-        dt = timed(text, repeat=3)
-        retimed.append(((dt / b) / per_byte, name, b / dt / 1e6))
-    rows = sorted(retimed + rows[max(args.top, 12):], reverse=True)
+    k = max(args.top, 12)
+    rows = sorted([row(name, 3) for _, name, _ in rows[:k]] + rows[k:], reverse=True)
     print(f"\nadversarial inputs ({len(rows)}), cost per byte relative to the corpus:")
     for ratio, name, mbs in rows[:args.top]:
         print(f"  {ratio:5.2f}x  {mbs:7.1f} MB/s  {name}")

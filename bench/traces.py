@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from judge.traces import load_library, parse_trace  # noqa: E402
+from judge.traces import load_library, native, parse_trace  # noqa: E402
 
 DEVSET = ROOT / "tests" / "data" / "traces" / "devset.jsonl"
 CORPUS_TRACES = 198  # the dev set when the corpus was frozen (session 3 of issue 5)
@@ -157,6 +157,7 @@ def main() -> int:
     lib.scanner().compile_all()
     print(f"library {lib.ident}: {len(lib.patterns)} patterns, {len(lib.anchors())} anchors; "
           f"load + compile {time.perf_counter() - t:.2f} s (once per process)")
+    print(f"parser build: {native.implementation()}")
 
     docs = corpus(args.mb, args.seed, args.density)
     langs = ["zh" if any("\u4e00" <= c <= "\u9fff" for c in d[:200]) else "en" for d, _ in docs]

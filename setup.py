@@ -24,6 +24,17 @@ def _warn(msg: str) -> None:
     print(f"judge: {msg}; the trace parser runs as pure Python", file=sys.stderr)
 
 
+def _digest(py: str) -> str:
+    """judge.traces.native.source_digest: the .py file, then its .pxd if there is one."""
+    with open(py, "rb") as f:
+        data = f.read()
+    pxd = py[:-3] + ".pxd"
+    if os.path.isfile(pxd):
+        with open(pxd, "rb") as f:
+            data += f.read()
+    return hashlib.sha256(data).hexdigest()
+
+
 class OptionalBuildExt(build_ext):
     """build_ext that never fails the install and writes the manifest of what it built."""
 
@@ -38,8 +49,7 @@ class OptionalBuildExt(build_ext):
         out_dir = os.path.dirname(self.get_ext_fullpath(self.extensions[0].name))
         manifest = {}
         for name in self.built:
-            with open(SOURCES[name], "rb") as f:
-                manifest[name.rsplit(".", 1)[1]] = hashlib.sha256(f.read()).hexdigest()
+            manifest[name.rsplit(".", 1)[1]] = _digest(SOURCES[name])
         os.makedirs(out_dir, exist_ok=True)
         with open(os.path.join(out_dir, "_compiled.json"), "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=1, sort_keys=True)

@@ -2,7 +2,8 @@
 
 ``pip install`` compiles ``scan``, ``followthrough`` and ``parser`` with Cython when it can
 (setup.py; a C compiler is needed) and writes ``_compiled.json`` beside the extension
-modules: the SHA-256 of each source file it compiled. The compiled module and the .py file
+modules: the SHA-256 of each source it compiled (the .py file and its .pxd, if any: C
+types for the compiled build only). The compiled module and the .py file
 are the same code; the compiled one is about a fifth faster (bench/traces.py prints which
 ran). Python imports an extension module in preference to the .py file beside it, so a
 stale build (the .py edited since) would silently run old code: ``select()``, called by
@@ -27,9 +28,12 @@ _HERE = Path(__file__).resolve().parent
 _status: dict[str, str] = {}
 
 
-def source_digest(path: Path) -> str:
-    """SHA-256 of a source file, as setup.py records it in the manifest."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def source_digest(where: Path, name: str) -> str:
+    """SHA-256 of a module's source: ``name.py``, then ``name.pxd`` (its C type
+    declarations for the compiled build) if there is one; setup.py records the same."""
+    data = (where / f"{name}.py").read_bytes()
+    pxd = where / f"{name}.pxd"
+    return hashlib.sha256(data + pxd.read_bytes() if pxd.is_file() else data).hexdigest()
 
 
 def _compiled_file(name: str, where: Path) -> Path | None:
@@ -53,7 +57,7 @@ def decide(where: Path = _HERE, env: dict[str, str] | None = None) -> dict[str, 
             out[name] = "pure: not compiled"
         elif env.get(PURE_ENV, "") not in ("", "0"):
             out[name] = f"pure: {PURE_ENV} is set"
-        elif manifest.get(name) != source_digest(where / f"{name}.py"):
+        elif manifest.get(name) != source_digest(where, name):
             out[name] = f"pure: the compiled build is stale ({name}.py changed; pip install -e . rebuilds it)"
         else:
             out[name] = "compiled"

@@ -89,6 +89,38 @@ def _periodic_end(low: str, q: int, period: int, end: int) -> int:
     return z
 
 
+def _occurrences(scanner: Scanner, low: str, pos: int, end: int, skip_to: list[int],
+                 zone_end: list[int], periodic: list[int]) -> Iterator[tuple[int, int, int]]:
+    """Anchor occurrences ``(group, start, end)`` in ``low[pos:end]``, in chunks, for
+    ``raw_hits`` (whose state ``skip_to``, ``zone_end`` and ``periodic`` it reads). A chunk
+    is skipped without scanning when the text there repeats what came before it (a
+    periodic zone found by raw_hits) and every group seen before it is past the chunk
+    (skip_to/zone_end): the loop would skip each of its occurrences anyway, and a periodic
+    chunk holds no anchor that the period before it did not."""
+    auto = scanner.automaton()
+    longest = scanner.longest
+    active: set[int] = set()
+    c0 = pos
+    while c0 < end:
+        c1 = min(end, c0 + CHUNK)
+        q, z, p = periodic
+        if (active and 0 < p <= CHUNK and q <= c0 and c1 + longest <= z
+                and all(skip_to[i] >= c1 or zone_end[i] >= c1 for i in active)):
+            c0 = c1
+            continue
+        stop = min(end, c1 + longest - 1)
+        seg = low if c0 == 0 and stop == len(low) else low[c0:stop]
+        found = auto.find_matches_as_indexes(seg, overlapping=True)
+        if c0 == 0 and c1 == end == stop:  # the whole text in one chunk
+            yield from found
+            return
+        active = {m[0] for m in found}
+        for gi, a, after in found:
+            if a + c0 < c1:
+                yield gi, a + c0, after + c0
+        c0 = c1
+
+
 def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None) -> list[Hit]:
     """All rule matches in ``low[pos:endpos]`` (leads may see text before ``pos``).
 
@@ -117,39 +149,10 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     append = hits.append
     periodic = [0, 0, 0]  # (q, z, p): low[x] == low[x - p] for q <= x < z (last one found)
 
-    def occurrences() -> Iterator[tuple[int, int, int]]:
-        """Anchor occurrences ``(group, start, end)`` in ``low[pos:end]``, in chunks. A
-        chunk is skipped without scanning when the text there repeats what came before it
-        (a periodic zone found below) and every group seen before it is past the chunk
-        (skip_to/zone_end): the loop would skip each of its occurrences anyway, and a
-        periodic chunk holds no anchor that the period before it did not."""
-        auto = scanner.automaton()
-        longest = scanner.longest
-        active: set[int] = set()
-        c0 = pos
-        while c0 < end:
-            c1 = min(end, c0 + CHUNK)
-            q, z, p = periodic
-            if (active and 0 < p <= CHUNK and q <= c0 and c1 + longest <= z
-                    and all(skip_to[i] >= c1 or zone_end[i] >= c1 for i in active)):
-                c0 = c1
-                continue
-            stop = min(end, c1 + longest - 1)
-            seg = low if c0 == 0 and stop == len(low) else low[c0:stop]
-            found = auto.find_matches_as_indexes(seg, overlapping=True)
-            if c0 == 0 and c1 == end == stop:  # the whole text in one chunk
-                yield from found
-                return
-            active = {m[0] for m in found}
-            for gi, a, after in found:
-                if a + c0 < c1:
-                    yield gi, a + c0, after + c0
-            c0 = c1
-
     if pos == 0 and end == len(low) <= CHUNK:  # one chunk: no generator in between
         found_all: Any = scanner.automaton().find_matches_as_indexes(low, overlapping=True)
     else:
-        found_all = occurrences()
+        found_all = _occurrences(scanner, low, pos, end, skip_to, zone_end, periodic)
     for gi, a, after in found_all:
         if a < skip_to[gi] or a < zone_end[gi]:
             continue
@@ -192,8 +195,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                     else:
                         append((fs, a + re_, rp))
                         if k:
-                            hits.extend((x + rs, x + re_, rp)
-                                        for x in range(a + period, last + 1, period))
+                            hits.extend([(x + rs, x + re_, rp)
+                                        for x in range(a + period, last + 1, period)])
                         last_hit[gi] = len(hits) - 1
                     if k:
                         a = prev[gi] = last

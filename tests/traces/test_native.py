@@ -43,6 +43,13 @@ def test_a_build_is_used_only_when_the_manifest_matches_its_source(tmp_path):
     assert native.decide(where, env={})["scan"].startswith("pure: the compiled build is stale")
 
 
+def test_the_type_declarations_are_part_of_the_source(tmp_path):
+    where = _fake_package(tmp_path, ("scan",), {"scan": _digest("scan")})
+    assert native.decide(where, env={})["scan"] == "compiled"
+    (where / "scan.pxd").write_text("cpdef list raw_hits(object scanner)\n", encoding="utf-8")
+    assert native.decide(where, env={})["scan"].startswith("pure: the compiled build is stale")
+
+
 def test_the_environment_variable_forces_the_source(tmp_path):
     where = _fake_package(tmp_path, native.MODULES, {n: _digest(n) for n in native.MODULES})
     assert set(native.decide(where, env={}).values()) == {"compiled"}

@@ -42,7 +42,7 @@ class OptionalBuildExt(build_ext):
         self.built: list[str] = []
         try:
             super().run()
-        except Exception as exc:  # no compiler at all
+        except Exception as exc:  # noqa: BLE001  (no compiler at all: never fail the install)
             _warn(f"compiling failed ({exc})")
         if not self.extensions:
             return
@@ -57,7 +57,7 @@ class OptionalBuildExt(build_ext):
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
         try:
             super().build_extension(ext)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  (an optional module: never fail the install)
             _warn(f"{ext.name} not compiled ({exc})")
             return
         self.built.append(ext.name)
@@ -87,7 +87,7 @@ def _extensions() -> list:
             "annotation_typing": False,  # exactly the .py semantics: annotations are not checks
             "binding": True,
         })
-    except Exception as exc:  # a Cython that cannot translate the source
+    except Exception as exc:  # noqa: BLE001  (a Cython that cannot translate the source)
         _warn(f"Cython failed ({exc})")
         return []
 

@@ -46,12 +46,12 @@ class OptionalBuildExt(build_ext):
             _warn(f"compiling failed ({exc})")
         if not self.extensions:
             return
-        out_dir = os.path.dirname(self.get_ext_fullpath(self.extensions[0].name))
         manifest = {}
         for name in self.built:
             manifest[name.rsplit(".", 1)[1]] = _digest(SOURCES[name])
-        os.makedirs(out_dir, exist_ok=True)
-        with open(os.path.join(out_dir, "_compiled.json"), "w", encoding="utf-8") as f:
+        path = self._manifest_path()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=1, sort_keys=True)
 
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
@@ -65,9 +65,13 @@ class OptionalBuildExt(build_ext):
     def get_outputs(self) -> list[str]:
         outs = super().get_outputs()
         if self.extensions:
-            outs.append(os.path.join(os.path.dirname(
-                self.get_ext_fullpath(self.extensions[0].name)), "_compiled.json"))
+            outs.append(self._manifest_path())
         return outs
+
+    def _manifest_path(self) -> str:
+        """_compiled.json, beside the extension modules (the source tree when in place)."""
+        return os.path.join(os.path.dirname(self.get_ext_fullpath(self.extensions[0].name)),
+                            "_compiled.json")
 
 
 def _extensions() -> list:

@@ -77,7 +77,7 @@ LEAD_WINDOW = 1024  # text before ``pos`` that leads may see when scanning from 
 DENSE = 48
 CTX_BEFORE, CTX_AFTER = 96, 128
 MEMO_MAX = 512
-CHUNK = 16384  # characters per Aho-Corasick call (see raw_hits.occurrences)
+CHUNK = 16384  # characters per Aho-Corasick call (see _occurrences)
 
 
 def _periodic_end(low: str, q: int, period: int, end: int) -> int:

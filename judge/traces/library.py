@@ -112,9 +112,11 @@ class Group:
         """The branches whose tail can match when the character after the anchor is ``c``
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
         in ``dispatch``, each as ``(lead, tails, pattern indexes, literal prefix, tail need,
-        lead need)``. ``tails`` is None where the character alone decides that the tail
-        matches the empty string (``\b``, or an empty tail); a need is a string the tail
-        (the reversed lead) must contain within a limit (judge.traces.rx.required_literal).
+        lead need)``; lead and tails are the compiled patterns' bound ``match`` methods (the
+        scanner calls them without a method lookup). ``tails`` is None where the character
+        alone decides that the tail matches the empty string (``\b``, or an empty tail); a
+        need is a string the tail (the reversed lead) must contain within a limit
+        (judge.traces.rx.required_literal).
         A run of such tail-less candidates is one candidate (``_merge_trivial_runs``): its
         lead is the alternation of their leads, and its pattern indexes are one per
         member, in the order of the alternation's marker groups."""
@@ -128,7 +130,9 @@ class Group:
             trivial = tails.pattern == "(?:)()" or (c and tails.pattern == "(?:\\b)()")
             found.append((lead_rx, None if trivial else tails, pidx, lit,
                           None if trivial else t_need, l_need))
-        out = _merge_trivial_runs(found)
+        out = tuple((lead.match if lead is not None else None,
+                     tail.match if tail is not None else None, *rest)
+                    for lead, tail, *rest in _merge_trivial_runs(found))
         if len(self.dispatch) < DISPATCH_MAX:
             self.dispatch[c] = out
         return out
@@ -281,7 +285,8 @@ class Library:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
 
 
-# (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need)
+# (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need);
+# Group.candidates hands them out with lead and tails as bound ``match`` methods
 Candidate = tuple[Any, Any, tuple[int, ...], str, Any, Any]
 
 

@@ -219,29 +219,29 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         cand = dispatch[gi].get(c)
         if cand is None:
             cand = groups[gi].candidates(c)
-        for lead_rx, tail_rx, pidx, lit, t_need, l_need in cand:
+        for lead_match, tail_match, pidx, lit, t_need, l_need in cand:
             if lit and not low.startswith(lit, after, end):
                 continue
             if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
                 continue
             # the lead first: it fails far more often than the tail (both must match, so
             # the order changes nothing but the cost)
-            if lead_rx is None:
+            if lead_match is None:
                 start = a
             else:
                 ra = end - a
                 if l_need is not None and rlow.find(l_need[0], ra, ra + l_need[1]) < 0:
                     continue
-                lm = lead_rx.match(rlow, ra)
+                lm = lead_match(rlow, ra)
                 if lm is None:
                     continue
                 start = end - lm.end()
-            if tail_rx is None:  # the next character decided: an empty tail matches
+            if tail_match is None:  # the next character decided: an empty tail matches
                 # (a run of such candidates has one lead alternation: its marker says which)
                 t_end = after
-                p = pidx[0] if lead_rx is None or lm.lastindex is None else pidx[lm.lastindex - 1]
+                p = pidx[0] if lead_match is None or lm.lastindex is None else pidx[lm.lastindex - 1]
             else:
-                m = tail_rx.match(low, after, end)
+                m = tail_match(low, after, end)
                 if m is None:
                     continue
                 t_end, p = m.end(), pidx[m.lastindex - 1]

@@ -161,6 +161,9 @@ class Scanner:
 
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
+    # per pattern index: the compiled mention frame of its language (Library.mentions)
+    # or None
+    mention_frames: tuple[Any, ...] = ()
 
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -234,6 +237,9 @@ class Library:
     hard_negatives: tuple[str, ...] = ()
     _by_name: dict[str, Pattern] = field(default_factory=dict, repr=False, compare=False)
     _scanners: dict[Any, Scanner] = field(default_factory=dict, repr=False, compare=False)
+    # language -> regex source: text that, ending right before an event of that language,
+    # makes it a quoted phrase rather than the model's own reflection (judge.traces.scan)
+    mentions: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def ident(self) -> str:
@@ -337,7 +343,9 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
         for rule in p.rules:
             by_anchor.setdefault(rule.anchor, []).append((idx, rule))
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
-    return Scanner(groups, tuple(p for _, p in chosen))
+    frames = {lang: regex.compile(src, FLAGS) for lang, src in lib.mentions.items()}
+    return Scanner(groups, tuple(p for _, p in chosen),
+                   tuple(frames.get(p.lang) for _, p in chosen))
 
 
 _STOP = set("()[]{}?*+|.^$#")
@@ -462,7 +470,27 @@ def parse_library(text: str, path: str = "patterns.yaml") -> Library:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     hard = tuple(str(x) for x in data.get("hard_negatives") or ())
     return Library(int(data.get("version", 1)), digest, patterns, hard,
-                   {p.name: p for p in patterns})
+                   {p.name: p for p in patterns}, mentions=_mentions(data.get("mentions"), path))
+
+
+def _mentions(raw: Any, path: str) -> dict[str, str]:
+    """The ``mentions`` mapping (language -> regex), each source checked to compile."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InputError("mentions must map a language to a regex", path=path, item="mentions")
+    out = {}
+    for lang, src in raw.items():
+        item = f"mentions.{lang}"
+        if lang not in LANGS or not isinstance(src, str):
+            raise InputError(f"mentions: a language ({'|'.join(LANGS)}) -> a regex string",
+                             path=path, item=item)
+        try:
+            regex.compile(src, FLAGS)
+        except regex.error as exc:
+            raise InputError(f"regex does not compile: {exc}", path=path, item=item) from exc
+        out[lang] = src
+    return out
 
 
 @lru_cache(maxsize=4)

@@ -260,6 +260,21 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     return hits
 
 
+MENTION_WINDOW = 48  # characters before a hit that a mention frame may look at
+
+
+def drop_mentions(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
+    """``hits`` without those that a mention frame of their language precedes (a phrase
+    being quoted or translated, not the model's own reflection: "常见说法是 I got it
+    wrong"). The bundled frames are Chinese words of saying, so an ASCII text never has
+    one: it is returned unchecked."""
+    frames = scanner.mention_frames
+    if not hits or not any(frames) or low.isascii():
+        return hits
+    return [h for h in hits if (f := frames[h[2]]) is None
+            or f.search(low, max(0, h[0] - MENTION_WINDOW), h[0]) is None]
+
+
 def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
     """Sort hits; merge hits of one kind that overlap or are at most MERGE_GAP characters
     apart within one sentence ("Wait, is that right?"); when hits of different kinds
@@ -295,4 +310,4 @@ def scan(lib: Library, text: str, langs: tuple[str, ...] | None = None) -> list[
     """Resolved hits over the whole ``text`` (already cleaned)."""
     scanner = lib.scanner(langs)
     low = fold(text, scanner.full_fold)
-    return resolve(raw_hits(scanner, low), scanner.kinds, low)
+    return resolve(drop_mentions(scanner, raw_hits(scanner, low), low), scanner.kinds, low)

@@ -103,3 +103,32 @@ def test_resolve_merges_adjacent_hits_of_one_kind_and_prefers_longer_across_kind
     # overlapping hits of different kinds: the longer wins
     assert resolve([(21, 37, 0), (21, 27, 1)], kinds, text) == [(21, 37, 0)]
     assert resolve([], kinds, text) == []
+
+
+MENTION_LIB = """patterns:
+  - name: x
+    category: correction
+    lang: en
+    rules: ['\\bi\\s+<<made a mistake>>']
+    examples: {positive: [I made a mistake]}
+"""
+
+
+def test_a_phrase_after_a_mention_frame_is_not_an_event():
+    text = "常见说法是 I made a mistake。嗯，I made a mistake，应该是 14。"
+    assert len(scan(parse_library(MENTION_LIB), text)) == 2  # no frame: both
+    lib = parse_library(MENTION_LIB + "mentions:\n  en: '说法是 \\s* \\Z'\n")
+    (only,) = scan(lib, text)
+    assert text[only[0]:only[1]] == "I made a mistake" and only[0] > text.index("嗯")
+    # the bundled frames: after a word of saying, and in a list of such phrases
+    quoted = "常见说法是 I got it wrong 或 I made a mistake，也可以说 I miscalculated。"
+    assert scan(LIB, quoted) == []
+    assert scan(LIB, "嗯，I made a mistake here，应该是 14。")
+    assert scan(LIB, "他说完了。Wait, I made a mistake in step 2.")  # the frame stops at 。
+
+
+def test_a_bad_mention_frame_names_its_language():
+    with pytest.raises(InputError, match=r"mentions\.en.*does not compile"):
+        parse_library(MENTION_LIB + "mentions:\n  en: '(?:x'\n", "p.yaml")
+    with pytest.raises(InputError, match=r"mentions\.fr"):
+        parse_library(MENTION_LIB + "mentions:\n  fr: 'x'\n", "p.yaml")

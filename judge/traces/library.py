@@ -343,7 +343,7 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
         for rule in p.rules:
             by_anchor.setdefault(rule.anchor, []).append((idx, rule))
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
-    frames = {lang: regex.compile(src, FLAGS) for lang, src in lib.mentions.items()}
+    frames = {lang: compile_fast(src) for lang, src in lib.mentions.items()}
     return Scanner(groups, tuple(p for _, p in chosen),
                    tuple(frames.get(p.lang) for _, p in chosen))
 

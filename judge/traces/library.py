@@ -31,6 +31,7 @@ from judge.traces.rx import (
     can_start,
     compile_fast,
     factor_source,
+    needs_non_ascii,
     required_literal,
     reverse_source,
 )
@@ -162,8 +163,10 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
     # per pattern index: the compiled mention frame of its language (Library.mentions)
-    # or None
+    # or None; and whether every frame needs a non-ASCII character (rx.needs_non_ascii:
+    # then ASCII text is not searched for them)
     mention_frames: tuple[Any, ...] = ()
+    mentions_need_non_ascii: bool = False
 
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -345,7 +348,8 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
     frames = {lang: compile_fast(src) for lang, src in lib.mentions.items()}
     return Scanner(groups, tuple(p for _, p in chosen),
-                   tuple(frames.get(p.lang) for _, p in chosen))
+                   tuple(frames.get(p.lang) for _, p in chosen),
+                   all(needs_non_ascii(src) for src in lib.mentions.values()))
 
 
 _STOP = set("()[]{}?*+|.^$#")
@@ -486,8 +490,8 @@ def _mentions(raw: Any, path: str) -> dict[str, str]:
             raise InputError(f"mentions: a language ({'|'.join(LANGS)}) -> a regex string",
                              path=path, item=item)
         try:
-            regex.compile(src, FLAGS)
-        except regex.error as exc:
+            compile_fast(src)  # as the scanner compiles it (cached)
+        except (re.error, regex.error) as exc:
             raise InputError(f"regex does not compile: {exc}", path=path, item=item) from exc
         out[lang] = src
     return out

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from judge.traces import followthrough as ft
 from judge.traces.library import Library, load_library
 from judge.traces.models import Episode, Event, FollowThrough, Parsed, TraceResult
-from judge.traces.scan import clean_text, drop_mentions, prepare, raw_hits, resolve
+from judge.traces.scan import clean_text, finish, prepare, raw_hits
 
 _THINK = re.compile(r"<(/?)(?:think|thinking)\s*>", re.I)
 _ANCHORS = re.compile(r"[-+]?\d[\d,.:]*%?|\"[^\"\n]{1,40}\"|[a-z][a-z'-]{4,}|[\u3400-\u9fff]{2}", re.I)
@@ -186,11 +186,10 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
     text, low, nbytes = prepare(text, scanner.full_fold)
     if answer is not None:
         answer = clean_text(answer)
-    kinds = scanner.kinds
     hits = []
     for s, e in segs:
         hits.extend(raw_hits(scanner, low, s, e))
-    hits = resolve(drop_mentions(scanner, hits, low), kinds, low)
+    hits = finish(scanner, hits, low)
     meta = scanner.meta
     events = []
     append = events.append

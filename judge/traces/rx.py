@@ -426,3 +426,41 @@ def required_literal(src: str) -> Need | None:
     needs = _need_seq(parsed.state, list(parsed.data))
     best = min(needs, key=_expected, default=None)  # the least likely to be found by chance
     return best if best is not None and _expected(best) <= _NEED_MAX else None
+
+
+# -- non-ASCII requirement -------------------------------------------------------------
+# ``needs_non_ascii(src)``: does every match of ``src`` contain a character outside ASCII?
+# Then a search in ASCII-only text can be skipped (judge.traces.scan.drop_mentions).
+# Conservative: False whenever it cannot tell.
+
+
+def _non_ascii_seq(items: list[tuple[Any, Any]]) -> bool:
+    return any(_non_ascii_item(op, av) for op, av in items)
+
+
+def _non_ascii_item(op: Any, av: Any) -> bool:
+    if op is C.LITERAL:
+        return av > 127
+    if op is C.IN:
+        return all((kind is C.LITERAL and x > 127) or (kind is C.RANGE and x[0] > 127)
+                   for kind, x in av)  # (NEGATE and CATEGORY items make it False)
+    if op is C.SUBPATTERN:
+        return not av[1] & C.SRE_FLAG_IGNORECASE and _non_ascii_seq(list(av[3]))
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+        return av[0] >= 1 and _non_ascii_seq(list(av[2]))
+    if op is getattr(C, "ATOMIC_GROUP", None):
+        return _non_ascii_seq(list(av))
+    if op is C.BRANCH:
+        return all(_non_ascii_seq(list(alt)) for alt in av[1])
+    return False
+
+
+def needs_non_ascii(src: str, verbose: bool = True) -> bool:
+    """Does every match of ``src`` contain a non-ASCII character (conservative)?"""
+    try:
+        parsed = P.parse(src, re.VERBOSE if verbose else 0)
+    except (re.error, RecursionError):
+        return False
+    if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
+        return False
+    return _non_ascii_seq(list(parsed.data))

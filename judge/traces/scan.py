@@ -266,13 +266,18 @@ MENTION_WINDOW = 48  # characters before a hit that a mention frame may look at
 def drop_mentions(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
     """``hits`` without those that a mention frame of their language precedes (a phrase
     being quoted or translated, not the model's own reflection: "常见说法是 I got it
-    wrong"). The bundled frames are Chinese words of saying, so an ASCII text never has
-    one: it is returned unchecked."""
+    wrong"). Where every frame needs a non-ASCII character (the bundled one: Chinese
+    words of saying), an ASCII text is returned unchecked."""
     frames = scanner.mention_frames
-    if not hits or not any(frames) or low.isascii():
+    if not hits or not any(frames) or (scanner.mentions_need_non_ascii and low.isascii()):
         return hits
     return [h for h in hits if (f := frames[h[2]]) is None
             or f.search(low, max(0, h[0] - MENTION_WINDOW), h[0]) is None]
+
+
+def finish(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
+    """The hits of a scan as events will have them: mentions dropped, then resolved."""
+    return resolve(drop_mentions(scanner, hits, low), scanner.kinds, low)
 
 
 def resolve(hits: list[Hit], kinds: list[str], low: str) -> list[Hit]:
@@ -310,4 +315,4 @@ def scan(lib: Library, text: str, langs: tuple[str, ...] | None = None) -> list[
     """Resolved hits over the whole ``text`` (already cleaned)."""
     scanner = lib.scanner(langs)
     low = fold(text, scanner.full_fold)
-    return resolve(drop_mentions(scanner, raw_hits(scanner, low), low), scanner.kinds, low)
+    return finish(scanner, raw_hits(scanner, low), low)

@@ -127,6 +127,14 @@ def test_a_phrase_after_a_mention_frame_is_not_an_event():
     assert scan(LIB, "他说完了。Wait, I made a mistake in step 2.")  # the frame stops at 。
 
 
+def test_an_ascii_mention_frame_is_searched_in_ascii_text():
+    # the ASCII shortcut holds only for frames that need a non-ASCII character
+    lib = parse_library(MENTION_LIB + "mentions:\n  en: 'you\\s+could\\s+say \\s* \\Z'\n")
+    assert not lib.scanner().mentions_need_non_ascii and LIB.scanner().mentions_need_non_ascii
+    assert scan(lib, "You could say I made a mistake.") == []
+    assert scan(lib, "Hmm, I made a mistake.")
+
+
 def test_a_bad_mention_frame_names_its_language():
     with pytest.raises(InputError, match=r"mentions\.en.*does not compile"):
         parse_library(MENTION_LIB + "mentions:\n  en: '(?:x'\n", "p.yaml")

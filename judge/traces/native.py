@@ -3,12 +3,13 @@
 ``pip install`` compiles ``scan``, ``followthrough`` and ``parser`` with Cython when it can
 (setup.py; a C compiler is needed) and writes ``_compiled.json`` beside the extension
 modules: the SHA-256 of each source it compiled (the .py file and its .pxd, if any: C
-types for the compiled build only). The compiled module and the .py file
-are the same code; the compiled one runs about 10% fewer instructions per byte
-(bench/traces.py prints which build ran). Python imports an extension module in preference to the .py file beside it, so a
-stale build (the .py edited since) would silently run old code: ``select()``, called by
-judge/traces/__init__.py before anything imports these modules, loads the .py file instead
-whenever the manifest does not match it. ``JUDGE_PURE_PYTHON=1`` forces the .py files.
+types for the compiled build only). The compiled module and the .py file are the same
+code; the compiled one runs about 11% fewer instructions per byte (bench/traces.py prints
+which build ran). Python imports an extension module in preference to the .py file beside
+it, so a stale build (the .py edited since) would silently run old code: ``select()``,
+called by judge/traces/__init__.py before anything imports these modules, loads the .py
+file instead whenever the manifest does not match it. ``JUDGE_PURE_PYTHON=1`` forces the
+.py files.
 """
 
 from __future__ import annotations

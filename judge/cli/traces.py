@@ -12,7 +12,7 @@ from rich.console import Console
 from judge.cli.app import app
 from judge.errors import ConfigError, InputError
 from judge.traces import parse_trace, summarize, write_run_traces
-from judge.traces.inputs import read_jsonl, read_text
+from judge.traces.inputs import iter_jsonl, read_text
 from judge.traces.render import highlighted, items_table, legend, models_table, summary
 from judge.traces.runs import read_traces
 
@@ -37,13 +37,28 @@ def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
 
 
 def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
-    items = read_jsonl(path)  # every line is checked before anything is printed
-    rows = [(it.id, parse_trace(it.text, lang=lang, answer=it.answer)) for it in items]
-    if as_json:
-        for rid, res in rows:
-            _emit({"id": rid, **res.to_dict()})
-        return
-    Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
+    """Parse each good line as it is read (with --json, print it at once); report each bad
+    line on stderr as it comes and, at the end, fail with exit code 2 if there was one:
+    the good lines' results are never lost to a bad line further down."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    rows, bad, good = [], [], 0
+    for entry in iter_jsonl(path):
+        if isinstance(entry, InputError):
+            bad.append(entry)
+            err.print(f"[bold red]error:[/] {entry}")
+            continue
+        res = parse_trace(entry.text, lang=lang, answer=entry.answer)
+        good += 1
+        if as_json:
+            _emit({"id": entry.id, **res.to_dict()})
+        else:
+            rows.append((entry.id, res))
+    if not as_json:
+        Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
+    if bad:
+        lines = ", ".join(str(e.line) for e in bad[:10]) + (", ..." if len(bad) > 10 else "")
+        raise InputError(f"{len(bad)} bad line{'s' if len(bad) > 1 else ''} skipped "
+                         f"(line{'s' if len(bad) > 1 else ''} {lines}); the {good} good ones were parsed", path=str(path))
 
 
 def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:

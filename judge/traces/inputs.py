@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,17 +48,36 @@ def _item(data: Any, path: str, n: int) -> TraceItem:
     return TraceItem(rid, text, answer, n)
 
 
+def iter_jsonl(path: Path) -> Iterator[TraceItem | InputError]:
+    """The lines of a JSONL file as they are read: a ``TraceItem`` per good line, an
+    ``InputError`` (file, line, id) per bad one, so that a caller can keep the good
+    lines' work and report the bad ones. Blank lines are skipped."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            line = raw.decode("utf-8", "replace")
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield InputError(f"not valid JSON: {exc.msg} at column {exc.colno}",
+                                 path=str(path), line=n)
+                continue
+            try:
+                yield _item(data, str(path), n)
+            except InputError as exc:
+                yield exc
+
+
 def read_jsonl(path: Path) -> list[TraceItem]:
     """All items of a JSONL file; the first bad line raises InputError (file, line, id)."""
-    raw = read_text(path)
     items: list[TraceItem] = []
-    for n, line in enumerate(raw.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}",
-                             path=str(path), line=n) from exc
-        items.append(_item(data, str(path), n))
+    for entry in iter_jsonl(path):
+        if isinstance(entry, InputError):
+            raise entry
+        items.append(entry)
     return items

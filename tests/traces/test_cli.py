@@ -119,11 +119,32 @@ def test_jsonl_table(runs):
 def test_bad_jsonl_lines_name_file_and_line(runs):
     d, out = runs
     rc, so, se = out["bad"]
-    assert rc == 2 and so == ""  # nothing printed before the error
+    # the good line before the bad one is still parsed and printed; then exit code 2
+    assert rc == 2
+    assert [json.loads(x)["id"] for x in so.splitlines()] == ["ok"]
     assert f"{d / 'bad.jsonl'}:2" in se and "'text' must be a string" in se and "id 'b'" in se
+    assert "1 bad line skipped (line 2); the 1 good ones were parsed" in se
     res = invoke(str(d / "broken.jsonl"))
     assert res.exit_code != 0 and res.exception is not None
-    assert f"{d / 'broken.jsonl'}:2" in str(res.exception) and "not valid JSON" in str(res.exception)
+    assert f"{d / 'broken.jsonl'}:2" in res.stderr and "not valid JSON" in res.stderr
+    assert "line 2" in str(res.exception) and "1 good ones were parsed" in str(res.exception)
+    assert "ok" in res.stdout  # the table of the good lines is still shown
+
+
+def test_bad_lines_do_not_stop_the_good_ones(tmp_path):
+    """Bad lines anywhere (first, middle, last) are reported each with file:line, and
+    every good line is parsed, in order."""
+    f = tmp_path / "mixed.jsonl"
+    f.write_text("[1]\n" + json.dumps({"id": "g1", "text": "Let me double-check."}) + "\n"
+                 + '{"text": "no id"}\n\n' + json.dumps({"id": 7, "text": "Wait, no."}) + "\n"
+                 + '{"id": "z", "text": "x", "answer": 5}\n', encoding="utf-8")
+    res = invoke(str(f), "--json")
+    assert getattr(res.exception, "exit_code", None) == 2  # what main() exits with
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["g1", 7]
+    for n, what in ((1, "expected a JSON object"), (3, "missing 'id'"),
+                    (6, "'answer' must be a string")):
+        assert f"{f}:{n}" in res.stderr and what in res.stderr
+    assert "3 bad lines skipped (lines 1, 3, 6)" in str(res.exception)
 
 
 def test_run_directory_writes_traces_jsonl(runs):

@@ -83,7 +83,7 @@ def test_stdin_json(runs):
     rec = json.loads(so)
     assert rec["id"] == "<stdin>" and rec["parsed"] == "reasoning"
     assert [e["kind"] for e in rec["events"]] == ["self_check", "correction", "self_check"]
-    assert rec["events"][1]["quote"] == "I made a mistake: it should be 4, not"  # trimmed
+    assert rec["events"][1]["quote"] == "I made a mistake: it should be 4, not 5"  # trimmed
     assert {e["lang"] for e in rec["events"]} == {"en", "zh"}
 
 

@@ -117,3 +117,27 @@ def test_curly_apostrophes_and_capitals():
     text = "WAIT, IS THAT RIGHT? I’ve made a mistake. Let’s double-check."
     res = parse_trace(text)
     assert kinds(res) == ["self_check", "correction", "self_check"]
+
+
+@pytest.mark.parametrize("text, quote", [
+    # a quote ends on what the event names, not on a function word
+    ("Okay, 2 + 2 = 5. I made a mistake: it should be 4, not 5.",
+     "I made a mistake: it should be 4, not 5"),
+    ("It's actually the third option, not the second.",
+     "It's actually the third option, not the second"),
+    ("The answer is actually 7, not 8.", "The answer is actually 7, not 8"),
+    ("Actually, it should be 1,200 adults.", "Actually, it should be 1,200 adults"),
+    ("Actually, it should be 3.5 hours.", "Actually, it should be 3.5 hours"),
+    ("Let me verify with a different route: a week is 168 hours.",
+     "Let me verify with a different route"),
+    ('Swapping in "nos vemos": "Nos vemos mañana".', 'Swapping in "nos vemos"'),
+    ('Rewording to "was linked to" and adding the caveat.', 'Rewording to "was linked to"'),
+    ("Rewording the intro so it leads with the result.", "Rewording the intro"),
+    ("Is anything missing from my summary? The page says more.",
+     "Is anything missing from my summary"),
+    ("The correct approach is the harmonic mean: 48.", "The correct approach is the harmonic mean"),
+    ("But my summary did not reflect it: the sample was small.",
+     "my summary did not reflect it"),
+])
+def test_quotes_end_on_what_they_name(text, quote):
+    assert [e.quote for e in parse_trace(text).events][-1] == quote

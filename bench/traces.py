@@ -20,6 +20,12 @@ repeated. For each, cost per byte / normal cost per byte is printed; the slowest
 again, best of 3, each time right after a ~1 MB sample of the corpus, and compared with
 that sample (the machine's speed drifts within a run, so both sides of the ratio are taken
 at the same moment). Targets: >= 20 MB/s on one core, slowest adversarial <= 3x.
+
+With ``--instructions`` (needs valgrind: ``apt-get install valgrind``) it also counts the
+CPU instructions per byte of a corpus sample under valgrind (cachegrind): two runs that
+differ only in ``--ir-passes`` extra passes over the sample, so library loading, compiling
+and first-pass caches cancel out. Unlike MB/s this figure does not move with the machine's
+load or clock (a VM's speed can drift by 1.8x for the same work); it takes a few minutes.
 """
 
 from __future__ import annotations
@@ -27,8 +33,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import pickle
 import random
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -142,6 +154,42 @@ def timed(text: str) -> float:
     return CLOCK() - t
 
 
+def _ir_child(path: str, passes: int) -> int:
+    """Under valgrind: load and compile the library, parse the sample once (warm-up), then
+    ``passes`` more times. Two such runs differ by ``passes`` parses of the sample."""
+    with open(path, "rb") as fh:
+        docs = pickle.load(fh)
+    load_library().scanner().compile_all()
+    for _ in range(1 + passes):
+        for d, a in docs:
+            parse_trace(d, answer=a)
+    return 0
+
+
+def instructions_per_byte(docs: list[tuple[str, str | None]], passes: int = 3) -> float:
+    """CPU instructions per byte of ``docs`` (valgrind cachegrind, see the module doc)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    nbytes = sum(len(d.encode("utf-8")) for d, _ in docs)
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = os.path.join(tmp, "sample.pkl")
+        with open(sample, "wb") as fh:
+            pickle.dump(docs, fh)
+        procs = [subprocess.Popen(
+            [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+             sys.executable, __file__, "--ir-child", sample, "--ir-passes", str(n)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in (0, passes)]
+        counts = []
+        for proc in procs:
+            _, err = proc.communicate()
+            m = re.search(r"I\s+refs:\s+([\d,]+)", err)
+            if proc.returncode != 0 or m is None:
+                raise SystemExit(f"valgrind run failed (exit {proc.returncode}):\n{err[-2000:]}")
+            counts.append(int(m.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / (passes * nbytes)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=float, default=12.0, help="corpus size in MB (>= 10)")
@@ -151,7 +199,14 @@ def main() -> int:
                     help="bytes per reflective trace in the corpus (0: reflective traces only)")
     ap.add_argument("--top", type=int, default=12, help="adversarial rows to print")
     ap.add_argument("--passes", type=int, default=3, help="passes over the corpus (fastest reported)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count CPU instructions per byte under valgrind (a few minutes)")
+    ap.add_argument("--ir-mb", type=float, default=1.5, help="corpus sample size for --instructions")
+    ap.add_argument("--ir-passes", type=int, default=3, help=argparse.SUPPRESS)
+    ap.add_argument("--ir-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.ir_child:
+        return _ir_child(args.ir_child, args.ir_passes)
 
     t = time.perf_counter()
     lib = load_library()
@@ -229,6 +284,15 @@ def main() -> int:
     print(f"slowest of the issue's list: {issue[0][0]:.2f}x ({issue[0][1]})")
     print(f"targets: >= 20 MB/s -> {total_b / total_t / 1e6:.1f} MB/s; "
           f"adversarial <= 3x -> {rows[0][0]:.2f}x")
+    if args.instructions:
+        n_ir = next((i + 1 for i, total in enumerate(itertools.accumulate(sizes))
+                     if total >= args.ir_mb * 1e6), len(sizes))
+        ir_b = sum(sizes[:n_ir])
+        t = time.perf_counter()
+        ipb = instructions_per_byte(docs[:n_ir], args.ir_passes)
+        print(f"instructions: {ipb:.1f} per byte of the corpus ({ir_b / 1e6:.1f} MB sample x "
+              f"{args.ir_passes} passes under valgrind, {time.perf_counter() - t:.0f} s; "
+              f"machine-independent)")
     return 0
 
 

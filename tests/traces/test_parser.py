@@ -126,6 +126,7 @@ def test_curly_apostrophes_and_capitals():
     ("It's actually the third option, not the second.",
      "It's actually the third option, not the second"),
     ("The answer is actually 7, not 8.", "The answer is actually 7, not 8"),
+    ("The total should be 240, not 200.", "The total should be 240, not 200"),
     ("Actually, it should be 1,200 adults.", "Actually, it should be 1,200 adults"),
     ("Actually, it should be 3.5 hours.", "Actually, it should be 3.5 hours"),
     ("Let me verify with a different route: a week is 168 hours.",

@@ -190,6 +190,12 @@ def instructions_per_byte(docs: list[tuple[str, str | None]], passes: int = 3) -
     return (counts[1] - counts[0]) / (passes * nbytes)
 
 
+def _first_docs(sizes: list[int], nbytes: float) -> int:
+    """How many documents, from the first, it takes to reach ``nbytes`` (all if fewer)."""
+    return next((i + 1 for i, total in enumerate(itertools.accumulate(sizes)) if total >= nbytes),
+                len(sizes))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=float, default=12.0, help="corpus size in MB (>= 10)")
@@ -245,8 +251,7 @@ def main() -> int:
 
     cases = adversarial(args.adv_mb)
     # a corpus sample of about 1 MB, timed right beside each re-timed adversarial input
-    n_sample = next((i + 1 for i, total in enumerate(itertools.accumulate(sizes)) if total >= 1e6),
-                    len(sizes))
+    n_sample = _first_docs(sizes, 1e6)
     sample, sample_b = docs[:n_sample], sum(sizes[:n_sample])
 
     def sample_per_byte() -> float:
@@ -285,8 +290,7 @@ def main() -> int:
     print(f"targets: >= 20 MB/s -> {total_b / total_t / 1e6:.1f} MB/s; "
           f"adversarial <= 3x -> {rows[0][0]:.2f}x")
     if args.instructions:
-        n_ir = next((i + 1 for i, total in enumerate(itertools.accumulate(sizes))
-                     if total >= args.ir_mb * 1e6), len(sizes))
+        n_ir = _first_docs(sizes, args.ir_mb * 1e6)
         ir_b = sum(sizes[:n_ir])
         t = time.perf_counter()
         ipb = instructions_per_byte(docs[:n_ir], args.ir_passes)

@@ -57,8 +57,9 @@ def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
         Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
     if bad:
         lines = ", ".join(str(e.line) for e in bad[:10]) + (", ..." if len(bad) > 10 else "")
-        raise InputError(f"{len(bad)} bad line{'s' if len(bad) > 1 else ''} skipped "
-                         f"(line{'s' if len(bad) > 1 else ''} {lines}); the {good} good ones were parsed", path=str(path))
+        s = "s" if len(bad) > 1 else ""
+        raise InputError(f"{len(bad)} bad line{s} skipped (line{s} {lines}); "
+                         f"the {good} good ones were parsed", path=str(path))
 
 
 def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:

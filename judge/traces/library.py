@@ -163,7 +163,7 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
     # per pattern index: the compiled mention frame of its language (Library.mentions)
-    # or None; and whether every frame needs a non-ASCII character (rx.needs_non_ascii:
+    # or None (an empty tuple when no chosen pattern has one); and whether every frame needs a non-ASCII character (rx.needs_non_ascii:
     # then ASCII text is not searched for them)
     mention_frames: tuple[Any, ...] = ()
     mentions_need_non_ascii: bool = False
@@ -347,8 +347,8 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
             by_anchor.setdefault(rule.anchor, []).append((idx, rule))
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
     frames = {lang: compile_fast(src) for lang, src in lib.mentions.items()}
-    return Scanner(groups, tuple(p for _, p in chosen),
-                   tuple(frames.get(p.lang) for _, p in chosen),
+    per_pattern = tuple(frames.get(p.lang) for _, p in chosen)
+    return Scanner(groups, tuple(p for _, p in chosen), per_pattern if any(per_pattern) else (),
                    all(needs_non_ascii(src) for src in lib.mentions.values()))
 
 

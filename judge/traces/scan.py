@@ -269,7 +269,7 @@ def drop_mentions(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
     wrong"). Where every frame needs a non-ASCII character (the bundled one: Chinese
     words of saying), an ASCII text is returned unchecked."""
     frames = scanner.mention_frames
-    if not hits or not any(frames) or (scanner.mentions_need_non_ascii and low.isascii()):
+    if not hits or not frames or (scanner.mentions_need_non_ascii and low.isascii()):
         return hits
     return [h for h in hits if (f := frames[h[2]]) is None
             or f.search(low, max(0, h[0] - MENTION_WINDOW), h[0]) is None]

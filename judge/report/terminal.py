@@ -1,4 +1,8 @@
-"""Rich terminal tables for `judge analyze` and `judge compare`."""
+"""Rich terminal tables for `judge analyze` and `judge compare`.
+
+Every number is printed by judge.stats.format (the HTML report uses the same functions),
+and every table carries the success rule in force on the line under its title.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +11,45 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.analysis.analyze import Analysis, ArmAnalysis
-from judge.analysis.compare import Comparison, Flip
+from judge.analysis.compare import Comparison, DimDiff, Flip
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
-from judge.analysis.stats import Estimate, fmt_diff
+from judge.stats import MIN_TASKS, McNemar, show, show_diff, show_p
 
+INTERVALS = ("95% intervals: Wilson for rates (effective n over tasks), BCa bootstrap over "
+             "tasks for means and differences; a difference on fewer than 10 shared tasks is "
+             "'n too small'")
 LABELS = {"pass": "pass", "intention": "intention", "coverage": "coverage",
           "all_core": "all core", "faithfulness": "faithful", "strategy_match": "strategy ok",
           "length_ok": "length ok"}
 
 
-def show(est: Estimate | None, kind: str = "rate", n: bool = False) -> str:
-    """'62% [55–68]' for rates, '3.91 [3.80–4.02]' for means; '–' when empty."""
-    if est is None or est.value is None or est.lo is None or est.hi is None:
-        return "–"
-    if kind == "rate":
-        out = f"{est.value:.0%} [{est.lo * 100:.0f}–{est.hi * 100:.0f}]"
-    else:
-        out = f"{est.value:.2f} [{est.lo:.2f}–{est.hi:.2f}]"
-    return f"{out} n={est.n}" if n else out
-
-
 def cell(g: GroupStats, dim: str) -> str:
     """An estimate, with its own n when fewer responses than the group's have a value."""
     est = g.dims.get(dim)
-    return show(est, DIM_KIND[dim], n=est is not None and est.ok and est.n != g.n)
+    return show(est, "rate" if DIM_KIND[dim] == "rate" else "mean",
+                n=est is not None and est.ok and est.n != g.n)
 
 
-def _table(title: str, *cols: str) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
+def _table(title: str, *cols: str, rule: str = "") -> Table:
+    """A table whose title is followed by the success rule in force (dim)."""
+    head = Text(title, style="bold")
+    if rule:
+        head.append("\n" + rule, style="dim not bold")
+    t = Table(title=head, title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
         t.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
     return t
 
 
 def groups_table(title: str, groups: list[GroupStats], dims: list[str],
-                 width: int = 200) -> RenderableType:
+                 width: int = 200, rule: str = "") -> RenderableType:
     """One row per group; on a narrow terminal the dimensions are split over tables."""
     per = max(1, (width - 20) // 17)
     chunks = [dims[i:i + per] for i in range(0, len(dims), per)] or [[]]
     tables = []
     for k, chunk in enumerate(chunks):
         part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
-        t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk])
+        t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk], rule=rule)
         for g in groups:
             t.add_row(g.key, str(g.n), *[cell(g, d) for d in chunk])
         tables.append(t)
@@ -61,37 +62,39 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    notes = [f"success = {analysis.rule.describe()}; 95% intervals (Wilson for rates, "
-             "bootstrap over tasks for means)"]
+    rule = analysis.rule.short()
+    notes = []
     if not any(a.arm.run.judgments for a in analysis.arms):
         notes.append("[yellow]No judgments in this run: only length (and reflection, if "
                      "traced) can be analysed — run the judge first.[/]")
-    return Group(groups_table("Summary", overall, _present(overall), width),
+    return Group(groups_table("Summary", overall, _present(overall), width, rule),
                  Text.from_markup("\n".join(notes)))
 
 
-def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
+def _arm_levels(a: ArmAnalysis, width: int, rule: str) -> list[RenderableType]:
     out: list[RenderableType] = []
     m = a.metrics
     for title, groups in (("by page type", m.by_page_type), ("by query intent", m.by_intent)):
         if groups:
             out.append(groups_table(f"{a.arm.label} — {title}", groups, _present(groups),
-                                    width))
+                                    width, rule))
     if m.failures:
-        t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "unparseable/error")
+        t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "judged, unscored",
+                   "unparseable/error", rule=rule)
         for rubric, c in m.failures.items():
-            t.add_row(rubric, str(c["ok"]), f"[red]{c['failed']}[/]" if c["failed"] else "0")
+            t.add_row(rubric, str(c["ok"]), str(c.get("unscored", 0)),
+                      f"[red]{c['failed']}[/]" if c["failed"] else "0")
         out.append(t)
-    out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
+    out += [_combos(a, rule), _strategy(a, rule), _intention(a, rule), _reflection(a, rule)]
     return out
 
 
-def _combos(a: ArmAnalysis) -> RenderableType:
+def _combos(a: ArmAnalysis, rule: str) -> RenderableType:
     c = a.combos
     if not c.combos:
         return Text(f"L2 combinatorial ({a.arm.label}): {c.decision}.")
     t = _table(f"L2 combinatorial — {a.arm.label}", "combo", "steps (success)", "predicted",
-               "observed", "verdict")
+               "observed", "verdict", rule=rule)
     for cs in c.combos:
         steps = "; ".join(f"{s.page}×{s.query} {show(s.success)}" for s in cs.steps)
         pred = "–" if cs.predicted is None else \
@@ -104,15 +107,15 @@ def _combos(a: ArmAnalysis) -> RenderableType:
                                      f"{c.threshold:.0%}): [bold {color}]{c.decision}[/]"))
 
 
-def _strategy(a: ArmAnalysis) -> RenderableType:
+def _strategy(a: ArmAnalysis, rule: str) -> RenderableType:
     if not any(s.labels for s in a.strategy):
         t = _table(f"L3 length — {a.arm.label} (no strategy judgments)", "page type",
-                   "length ok")
+                   "length ok", rule=rule)
         for s in a.strategy:
             t.add_row(s.page_type, show(s.length_ok, n=True))
         return t
     t = _table(f"L3 strategy — {a.arm.label}", "page type", "labels", "expected", "match",
-               "stable across samples", "length ok")
+               "stable across samples", "length ok", rule=rule)
     for s in a.strategy:
         labels = ", ".join(f"{k} {v}" for k, v in s.labels.items())
         t.add_row(s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
@@ -120,12 +123,13 @@ def _strategy(a: ArmAnalysis) -> RenderableType:
     return t
 
 
-def _intention(a: ArmAnalysis) -> RenderableType:
+def _intention(a: ArmAnalysis, rule: str) -> RenderableType:
     i = a.intention
     means = [(g.key, g.dims.get("intention")) for g in i.by_intent]
     head: RenderableType = Text(f"L4 intention — {a.arm.label}: no intention judgments.")
     if any(e is not None and e.ok for _, e in means):
-        table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
+        table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)",
+                       rule=rule)
         for key, est in means:
             table.add_row(key, show(est, "mean", n=True))
         head = table
@@ -143,13 +147,13 @@ def _intention(a: ArmAnalysis) -> RenderableType:
     return Group(head, Text("\n".join(lines)))
 
 
-def _reflection(a: ArmAnalysis) -> RenderableType:
+def _reflection(a: ArmAnalysis, rule: str) -> RenderableType:
     r = a.reflection
     if not r.traced:
         return Text(f"L5 reflection ({a.arm.label}): no traces.jsonl records — "
                     "run the trace parser first.")
     t = _table(f"L5 reflection — {a.arm.label} ({r.traced} traced responses)", "measure",
-               "rate [95% CI]", "n")
+               "rate [95% CI]", "n", rule=rule)
     for name, est in (("self-check", r.self_check), ("correction", r.correction),
                       ("episode (check → correction)", r.episode),
                       ("follow-through (of corrections)", r.follow_through),
@@ -160,8 +164,8 @@ def _reflection(a: ArmAnalysis) -> RenderableType:
     return Group(t, Text("\n".join(r.tendency)))
 
 
-def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
-    t = _table(title, "task", "pass rate A", "pass rate B", "task id")
+def flips_table(title: str, flips: list[Flip], limit: int = 20, rule: str = "") -> Table:
+    t = _table(title, "task", "pass rate A", "pass rate B", "task id", rule=rule)
     for f in flips[:limit]:
         t.add_row(f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
     if len(flips) > limit:
@@ -169,16 +173,50 @@ def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
     return t
 
 
-def comparison_tables(c: Comparison) -> list[RenderableType]:
+def mark(d: DimDiff) -> str:
+    """The significance column: ▲ B better, ▼ B worse, · n.s. or · n too small."""
+    return {"B better": "[green]▲ B better[/]", "B worse": "[red]▼ B worse[/]",
+            "n too small": "[yellow]· n too small[/]"}.get(d.direction, "[dim]· n.s.[/]")
+
+
+def p_text(d: DimDiff) -> str:
+    """The p-value cell: Holm-adjusted when corrected (raw in brackets), else raw."""
+    if d.corrected and d.diff.p_adjusted is not None:
+        return f"{show_p(d.diff.p_adjusted)} ({show_p(d.diff.p_value)})"
+    return show_p(d.diff.p_value)
+
+
+def p_head(c: Comparison) -> str:
+    return "p Holm (raw)" if c.correction == "holm" else "p (uncorrected)"
+
+
+def mcnemar_text(m: McNemar, corrected: bool) -> str:
+    """One line: the discordant counts, the p-value(s) and the verdict at 0.05."""
+    p = m.p_adjusted if corrected and m.p_adjusted is not None else m.p_value
+    shown = f"p = {show_p(m.p_value)}" + (f", Holm {show_p(m.p_adjusted)}"
+                                           if corrected and m.p_adjusted is not None else "")
+    sig = "significant" if p < 0.05 else "not significant"
+    return (f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
+            f"{m.fail_to_pass}, {shown} ({sig} at 0.05; {m.n} tasks)")
+
+
+def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
     """L1: differences with CIs and significance, McNemar, flipped tasks."""
     t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({c.common_tasks} shared tasks)",
-               "dimension", "A", "B", "B − A [95% CI]", "")
+               "dimension", "A", "B", "B − A [95% CI]", p_head(c), "", rule=rule)
     for d in c.dims:
-        mark = ("[green]▲ B better[/]" if d.direction == "B better" else
-                "[red]▼ B worse[/]" if d.direction == "B worse" else "[dim]· n.s.[/]")
-        t.add_row(LABELS[d.dim], show(d.a, d.kind), show(d.b, d.kind),
-                  fmt_diff(d.diff, d.kind == "rate"), mark)
+        shape = "rate" if d.kind == "rate" else "mean"
+        t.add_row(LABELS[d.dim], show(d.a, shape), show(d.b, shape), show_diff(d.diff, shape),
+                  p_text(d), mark(d))
+    t.caption = INTERVALS + ("; Holm-corrected across the dimensions and McNemar"
+                             if c.correction == "holm" else "; p-values not corrected")
+    t.caption_justify = "left"
     out: list[RenderableType] = [t]
+    for dim, why in c.unscored.items():
+        out.append(Text(f"{LABELS[dim]}: not compared — {why}"))
+    if any(d.direction == "n too small" for d in c.dims):
+        out.append(Text(f"n too small: fewer than {MIN_TASKS} shared tasks have a value on "
+                        "both sides, so no difference is tested (or reported as significant)."))
     if c.pairwise is not None:
         p = c.pairwise
         verdict = ("B preferred" if p.lo is not None and p.lo > 0.5 else
@@ -188,36 +226,33 @@ def comparison_tables(c: Comparison) -> list[RenderableType]:
     if c.only_a or c.only_b:
         out.append(Text(f"tasks only in A: {c.only_a}, only in B: {c.only_b} (not compared)"))
     if c.mcnemar:
-        m = c.mcnemar
-        sig = "[red]significant[/]" if m.p_value < 0.05 else "not significant"
-        out.append(Text.from_markup(
-            f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
-            f"{m.fail_to_pass}, p = {m.p_value:.3g} ({sig} at 0.05; {m.n} tasks)"))
+        out.append(Text(mcnemar_text(c.mcnemar, c.correction == "holm")))
         if c.to_fail:
-            out.append(flips_table("bad cases: pass → fail", c.to_fail))
+            out.append(flips_table("bad cases: pass → fail", c.to_fail, rule=rule))
         if c.to_pass:
-            out.append(flips_table("fixed: fail → pass", c.to_pass))
+            out.append(flips_table("fixed: fail → pass", c.to_pass, rule=rule))
     return out
 
 
 def analysis_renderables(analysis: Analysis, width: int = 200) -> list[RenderableType]:
     """Everything `judge analyze` prints, in reading order (``width``: the terminal's)."""
-    out: list[RenderableType] = [summary_table(analysis, width)]
+    rule = analysis.rule.short()
+    out: list[RenderableType] = [Text(analysis.rule.banner()), summary_table(analysis, width)]
     for a in analysis.arms:
-        out += _arm_levels(a, width)
+        out += _arm_levels(a, width, rule)
     for c in analysis.comparisons:
-        out += comparison_tables(c)
+        out += comparison_tables(c, rule)
     if analysis.mirage:
-        out.append(mirage_table(analysis))
+        out.append(mirage_table(analysis, rule))
     return out
 
 
-def mirage_table(analysis: Analysis) -> RenderableType:
+def mirage_table(analysis: Analysis, rule: str = "") -> RenderableType:
     """The mirage check: binary vs partial credit per ordered arm, with the label."""
     parts: list[RenderableType] = []
     for m in analysis.mirage:
-        t = _table(f"Mirage check — {m.dim}: [bold]{m.label}[/]", "in order", m.binary_name,
-                   m.partial_name, "predicted p^k")
+        t = _table(f"Mirage check — {m.dim}: {m.label}", "in order", m.binary_name,
+                   m.partial_name, "predicted p^k", rule=rule)
         for p in m.points:
             t.add_row(p.label, show(p.binary), show(p.partial, "mean"),
                       "–" if p.predicted is None else f"{p.predicted:.0%}")

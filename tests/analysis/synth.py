@@ -102,12 +102,24 @@ def _rubric_values(out: Outcome, task: Task, probes: ProbeSet) -> dict[str, dict
             "rationale": "strategy", "evidence": []}}
     if out.faithfulness is not None:
         vals["faithfulness"] = {"score": out.faithfulness, "passed": out.faithfulness >= 1.0,
-                                "verdict": {"claims": [], "rationale": "faithfulness"}}
+                                "verdict": _claims(out.faithfulness)}
     if out.correction and out.follow is not None:
         vals["reflection"] = {"score": float(out.follow), "passed": out.follow,
                               "label": "corrected-reflected" if out.follow
                               else "corrected-not-reflected", "verdict": {"rationale": "r"}}
     return vals
+
+
+def _claims(score: float, n: int = 10) -> dict[str, Any]:
+    """A faithfulness verdict whose share of supported claims is ``score`` (n claims; 0
+    claims when ``score`` is NaN: judged, nothing to score)."""
+    if score != score:
+        return {"claims": [], "rationale": "no claims", "n_claims": 0, "unsupported": []}
+    good = round(score * n)
+    claims = [{"claim": f"claim {i}", "evidence": "", "status": "supported" if i < good
+               else "unsupported"} for i in range(n)]
+    return {"claims": claims, "rationale": "faithfulness", "n_claims": n,
+            "unsupported": [c["claim"] for c in claims if c["status"] != "supported"]}
 
 
 def _judgments(rec: ResponseRecord, out: Outcome, task: Task, probes: ProbeSet,

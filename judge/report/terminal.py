@@ -1,7 +1,7 @@
 """Rich terminal tables for `judge analyze` and `judge compare`.
 
 Every number is printed by judge.stats.format (the HTML report uses the same functions),
-and every table carries the success rule in force on the line under its title.
+and the success rule in force is printed on the line above every table.
 """
 
 from __future__ import annotations
@@ -30,26 +30,22 @@ def cell(g: GroupStats, dim: str) -> str:
                 n=est is not None and est.ok and est.n != g.n)
 
 
-def _table(title: str, *cols: str, rule: str = "") -> Table:
-    """A table whose title is followed by the success rule in force (dim)."""
-    head = Text(title, style="bold")
-    if rule:
-        head.append("\n" + rule, style="dim not bold")
-    t = Table(title=head, title_justify="left", show_lines=False)
+def _table(title: str, *cols: str) -> Table:
+    t = Table(title=Text(title, style="bold"), title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
         t.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
     return t
 
 
 def groups_table(title: str, groups: list[GroupStats], dims: list[str],
-                 width: int = 200, rule: str = "") -> RenderableType:
+                 width: int = 200) -> RenderableType:
     """One row per group; on a narrow terminal the dimensions are split over tables."""
     per = max(1, (width - 20) // 17)
     chunks = [dims[i:i + per] for i in range(0, len(dims), per)] or [[]]
     tables = []
     for k, chunk in enumerate(chunks):
         part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
-        t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk], rule=rule)
+        t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk])
         for g in groups:
             t.add_row(g.key, str(g.n), *[cell(g, d) for d in chunk])
         tables.append(t)
@@ -62,39 +58,38 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    rule = analysis.rule.short()
     notes = []
     if not any(a.arm.run.judgments for a in analysis.arms):
         notes.append("[yellow]No judgments in this run: only length (and reflection, if "
                      "traced) can be analysed — run the judge first.[/]")
-    return Group(groups_table("Summary", overall, _present(overall), width, rule),
+    return Group(groups_table("Summary", overall, _present(overall), width),
                  Text.from_markup("\n".join(notes)))
 
 
-def _arm_levels(a: ArmAnalysis, width: int, rule: str) -> list[RenderableType]:
+def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
     out: list[RenderableType] = []
     m = a.metrics
     for title, groups in (("by page type", m.by_page_type), ("by query intent", m.by_intent)):
         if groups:
             out.append(groups_table(f"{a.arm.label} — {title}", groups, _present(groups),
-                                    width, rule))
+                                    width))
     if m.failures:
         t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "judged, unscored",
-                   "unparseable/error", rule=rule)
+                   "unparseable/error")
         for rubric, c in m.failures.items():
             t.add_row(rubric, str(c["ok"]), str(c.get("unscored", 0)),
                       f"[red]{c['failed']}[/]" if c["failed"] else "0")
         out.append(t)
-    out += [_combos(a, rule), _strategy(a, rule), _intention(a, rule), _reflection(a, rule)]
+    out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
     return out
 
 
-def _combos(a: ArmAnalysis, rule: str) -> RenderableType:
+def _combos(a: ArmAnalysis) -> RenderableType:
     c = a.combos
     if not c.combos:
         return Text(f"L2 combinatorial ({a.arm.label}): {c.decision}.")
     t = _table(f"L2 combinatorial — {a.arm.label}", "combo", "steps (success)", "predicted",
-               "observed", "verdict", rule=rule)
+               "observed", "verdict")
     for cs in c.combos:
         steps = "; ".join(f"{s.page}×{s.query} {show(s.success)}" for s in cs.steps)
         pred = "–" if cs.predicted is None else \
@@ -107,15 +102,15 @@ def _combos(a: ArmAnalysis, rule: str) -> RenderableType:
                                      f"{c.threshold:.0%}): [bold {color}]{c.decision}[/]"))
 
 
-def _strategy(a: ArmAnalysis, rule: str) -> RenderableType:
+def _strategy(a: ArmAnalysis) -> RenderableType:
     if not any(s.labels for s in a.strategy):
         t = _table(f"L3 length — {a.arm.label} (no strategy judgments)", "page type",
-                   "length ok", rule=rule)
+                   "length ok")
         for s in a.strategy:
             t.add_row(s.page_type, show(s.length_ok, n=True))
         return t
     t = _table(f"L3 strategy — {a.arm.label}", "page type", "labels", "expected", "match",
-               "stable across samples", "length ok", rule=rule)
+               "stable across samples", "length ok")
     for s in a.strategy:
         labels = ", ".join(f"{k} {v}" for k, v in s.labels.items())
         t.add_row(s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
@@ -123,13 +118,12 @@ def _strategy(a: ArmAnalysis, rule: str) -> RenderableType:
     return t
 
 
-def _intention(a: ArmAnalysis, rule: str) -> RenderableType:
+def _intention(a: ArmAnalysis) -> RenderableType:
     i = a.intention
     means = [(g.key, g.dims.get("intention")) for g in i.by_intent]
     head: RenderableType = Text(f"L4 intention — {a.arm.label}: no intention judgments.")
     if any(e is not None and e.ok for _, e in means):
-        table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)",
-                       rule=rule)
+        table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
         for key, est in means:
             table.add_row(key, show(est, "mean", n=True))
         head = table
@@ -147,13 +141,13 @@ def _intention(a: ArmAnalysis, rule: str) -> RenderableType:
     return Group(head, Text("\n".join(lines)))
 
 
-def _reflection(a: ArmAnalysis, rule: str) -> RenderableType:
+def _reflection(a: ArmAnalysis) -> RenderableType:
     r = a.reflection
     if not r.traced:
         return Text(f"L5 reflection ({a.arm.label}): no traces.jsonl records — "
                     "run the trace parser first.")
     t = _table(f"L5 reflection — {a.arm.label} ({r.traced} traced responses)", "measure",
-               "rate [95% CI]", "n", rule=rule)
+               "rate [95% CI]", "n")
     for name, est in (("self-check", r.self_check), ("correction", r.correction),
                       ("episode (check → correction)", r.episode),
                       ("follow-through (of corrections)", r.follow_through),
@@ -164,8 +158,8 @@ def _reflection(a: ArmAnalysis, rule: str) -> RenderableType:
     return Group(t, Text("\n".join(r.tendency)))
 
 
-def flips_table(title: str, flips: list[Flip], limit: int = 20, rule: str = "") -> Table:
-    t = _table(title, "task", "pass rate A", "pass rate B", "task id", rule=rule)
+def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
+    t = _table(title, "task", "pass rate A", "pass rate B", "task id")
     for f in flips[:limit]:
         t.add_row(f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
     if len(flips) > limit:
@@ -200,10 +194,22 @@ def mcnemar_text(m: McNemar, corrected: bool) -> str:
             f"{m.fail_to_pass}, {shown} ({sig} at 0.05; {m.n} tasks)")
 
 
+def ruled(parts: list[RenderableType], rule: str) -> list[RenderableType]:
+    """``parts`` with the success rule printed (dim) on the line above every table."""
+    def one(part: RenderableType) -> RenderableType:
+        if isinstance(part, Table):
+            return Group(Text(rule, style="dim"), part)
+        if isinstance(part, Group):
+            return Group(*[one(p) for p in part.renderables])
+        return part
+    return [one(p) for p in parts] if rule else parts
+
+
 def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
-    """L1: differences with CIs and significance, McNemar, flipped tasks."""
+    """L1: differences with CIs and significance, McNemar, flipped tasks; ``rule`` (the
+    success rule) is printed above every table."""
     t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({c.common_tasks} shared tasks)",
-               "dimension", "A", "B", "B − A [95% CI]", p_head(c), "", rule=rule)
+               "dimension", "A", "B", "B − A [95% CI]", p_head(c), "")
     for d in c.dims:
         shape = "rate" if d.kind == "rate" else "mean"
         t.add_row(LABELS[d.dim], show(d.a, shape), show(d.b, shape), show_diff(d.diff, shape),
@@ -228,10 +234,10 @@ def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
     if c.mcnemar:
         out.append(Text(mcnemar_text(c.mcnemar, c.correction == "holm")))
         if c.to_fail:
-            out.append(flips_table("bad cases: pass → fail", c.to_fail, rule=rule))
+            out.append(flips_table("bad cases: pass → fail", c.to_fail))
         if c.to_pass:
-            out.append(flips_table("fixed: fail → pass", c.to_pass, rule=rule))
-    return out
+            out.append(flips_table("fixed: fail → pass", c.to_pass))
+    return ruled(out, rule)
 
 
 def analysis_renderables(analysis: Analysis, width: int = 200) -> list[RenderableType]:
@@ -239,20 +245,20 @@ def analysis_renderables(analysis: Analysis, width: int = 200) -> list[Renderabl
     rule = analysis.rule.short()
     out: list[RenderableType] = [Text(analysis.rule.banner()), summary_table(analysis, width)]
     for a in analysis.arms:
-        out += _arm_levels(a, width, rule)
+        out += _arm_levels(a, width)
     for c in analysis.comparisons:
-        out += comparison_tables(c, rule)
+        out += comparison_tables(c)
     if analysis.mirage:
-        out.append(mirage_table(analysis, rule))
-    return out
+        out.append(mirage_table(analysis))
+    return ruled(out, rule)
 
 
-def mirage_table(analysis: Analysis, rule: str = "") -> RenderableType:
+def mirage_table(analysis: Analysis) -> RenderableType:
     """The mirage check: binary vs partial credit per ordered arm, with the label."""
     parts: list[RenderableType] = []
     for m in analysis.mirage:
         t = _table(f"Mirage check — {m.dim}: {m.label}", "in order", m.binary_name,
-                   m.partial_name, "predicted p^k", rule=rule)
+                   m.partial_name, "predicted p^k")
         for p in m.points:
             t.add_row(p.label, show(p.binary), show(p.partial, "mean"),
                       "–" if p.predicted is None else f"{p.predicted:.0%}")

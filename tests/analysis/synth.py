@@ -37,7 +37,7 @@ class Outcome:
     intention: float | list[float] | None = 4.0  # a list: one score per judge repeat
     statuses: dict[str, str] | None = None  # key point id -> covered/partial/missing
     label: str | None = None
-    faithfulness: float | None = None
+    faithfulness: float | None = None  # NaN: a verdict that found no claims
     follow: bool | None = None  # reflection follow-through (only with a correction)
     self_check: bool = False
     correction: bool = False
@@ -100,7 +100,9 @@ def _rubric_values(out: Outcome, task: Task, probes: ProbeSet) -> dict[str, dict
         vals["strategy"] = {"label": out.label, "passed": out.label == exp, "verdict": {
             "label": out.label, "expected_label": exp, "match": out.label == exp,
             "rationale": "strategy", "evidence": []}}
-    if out.faithfulness is not None:
+    if out.faithfulness is not None and out.faithfulness != out.faithfulness:  # NaN
+        vals["faithfulness"] = {"label": "no-claims", "verdict": _claims(out.faithfulness)}
+    elif out.faithfulness is not None:
         vals["faithfulness"] = {"score": out.faithfulness, "passed": out.faithfulness >= 1.0,
                                 "verdict": _claims(out.faithfulness)}
     if out.correction and out.follow is not None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import ndtr
 from scipy.stats import bootstrap as scipy_bootstrap
+from scipy.stats import t as student_t
 
 from judge.stats import (MIN_TASKS, N_RESAMPLES, SEED, TOO_SMALL, difference, mean, mover,
                          statistic, wilson, wilson_bounds)
-from judge.stats.bootstrap import FEW_TASKS
+from judge.stats.bootstrap import FEW_TASKS, expanded_level
 
 # Newcombe (1998), "Interval estimation for the difference between independent
 # proportions: comparison of eleven methods", Stat Med 17:873, Table II, method 10 (the
@@ -25,9 +27,12 @@ NEWCOMBE_DIFF = [  # k1, n1, k2, n2, lo, hi of p1 − p2
 ]
 
 
-def _scipy_ci(data: tuple[np.ndarray, ...], stat, paired: bool) -> tuple[float, float]:  # noqa: ANN001
+def _scipy_ci(data: tuple[np.ndarray, ...], stat, paired: bool,  # noqa: ANN001
+              level: float | None = None) -> tuple[float, float]:
+    """scipy's BCa interval at the engine's expanded level for this many clusters."""
     res = scipy_bootstrap(data, stat, paired=paired, vectorized=True, n_resamples=N_RESAMPLES,
-                          method="BCa", batch=256, rng=np.random.default_rng(SEED))
+                          method="BCa", batch=256, rng=np.random.default_rng(SEED),
+                          confidence_level=level or expanded_level(len(data[0])))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -77,8 +82,16 @@ def test_minimum_number_of_tasks() -> None:
     assert at_min.p_value == pytest.approx(2 / 2 ** MIN_TASKS)  # sign test: all 10 moved
 
 
+def test_expanded_level_by_hand() -> None:
+    """Hesterberg's √(n/(n−1))·t(n−1, .975): n = 10 → 1.0541 × 2.2622 = 2.3845 →
+    1 − 2Φ(−2.3845) = 0.98290; large n → 0.95."""
+    assert expanded_level(10) == pytest.approx(0.98290, abs=2e-5)
+    assert expanded_level(100_000) == pytest.approx(0.95, abs=1e-4)
+    assert expanded_level(10) > expanded_level(20) > expanded_level(55) > 0.95
+
+
 def test_bca_p_value_agrees_with_scipys_interval() -> None:
-    """p < α exactly when scipy's 100(1 − α)% BCa interval excludes 0."""
+    """p < α exactly when scipy's (expanded) 100(1 − α)% BCa interval excludes 0."""
     stat = lambda sa, ca, sb, cb, axis=-1: sb.sum(axis) / cb.sum(axis) - sa.sum(axis) / ca.sum(axis)  # noqa: E731
     checked = 0
     for seed in range(12):
@@ -92,10 +105,8 @@ def test_bca_p_value_agrees_with_scipys_interval() -> None:
         ci = _scipy_ci((a, ones, b, ones), stat, True)
         assert (est.lo, est.hi) == pytest.approx(ci)
         assert (est.p_value < 0.05) == (ci[0] > 0 or ci[1] < 0)
-        res90 = scipy_bootstrap((a, ones, b, ones), stat, paired=True, vectorized=True,
-                                n_resamples=N_RESAMPLES, method="BCa", batch=256,
-                                confidence_level=0.9, rng=np.random.default_rng(SEED))
-        lo90, hi90 = res90.confidence_interval
+        half = float(ndtr(-np.sqrt(n / (n - 1)) * student_t.ppf(0.95, n - 1)))  # α = 0.10
+        lo90, hi90 = _scipy_ci((a, ones, b, ones), stat, True, 1 - 2 * half)
         assert (est.p_value < 0.10) == (lo90 > 0 or hi90 < 0)
         checked += est.p_value < 0.05
     assert 0 < checked < 12  # both outcomes occurred

@@ -8,7 +8,6 @@ judgments.jsonl; finished ones (same judge, rubric, judge sample, template) are 
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
 from typing import Any
 

@@ -191,7 +191,7 @@ def mcnemar_text(m: McNemar, corrected: bool) -> str:
                                            if corrected and m.p_adjusted is not None else "")
     sig = "significant" if p < 0.05 else "not significant"
     return (f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
-            f"{m.fail_to_pass}, {shown} ({sig} at 0.05; {m.n} tasks)")
+            f"{m.fail_to_pass}, {shown} ({sig} at 0.05; {m.n} task{'s' if m.n != 1 else ''})")
 
 
 def ruled(parts: list[RenderableType], rule: str) -> list[RenderableType]:
@@ -208,7 +208,8 @@ def ruled(parts: list[RenderableType], rule: str) -> list[RenderableType]:
 def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
     """L1: differences with CIs and significance, McNemar, flipped tasks; ``rule`` (the
     success rule) is printed above every table."""
-    t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({c.common_tasks} shared tasks)",
+    shared = f"{c.common_tasks} shared task{'s' if c.common_tasks != 1 else ''}"
+    t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({shared})",
                "dimension", "A", "B", "B − A [95% CI]", p_head(c), "")
     for d in c.dims:
         shape = "rate" if d.kind == "rate" else "mean"

@@ -143,12 +143,19 @@ def bca_p_value(theta: float, dist: np.ndarray, jack: np.ndarray, null: float = 
             ends.append(float(np.quantile(ordered, level)))
         return ends[0] > null or ends[1] < null
 
-    if not np.isfinite(z0) or not excludes(1.0 - 1e-12):
+    return 1.0 if not np.isfinite(z0) else smallest_alpha(excludes, 1.0 / b)
+
+
+def smallest_alpha(excludes: Callable[[float], bool], floor: float = 1e-12) -> float:
+    """The smallest α in [floor, 1) for which ``excludes(α)`` holds (the interval at level
+    1 − α excludes the null), by bisection; 1 when none does. ``excludes`` must be
+    monotone: once an interval excludes the null, every narrower one does."""
+    top = 1.0 - 1e-12
+    if not excludes(top):
         return 1.0
-    floor = 1.0 / b
     if excludes(floor):
         return floor
-    lo, hi = floor, 1.0 - 1e-12
+    lo, hi = floor, top
     for _ in range(50):
         mid = (lo + hi) / 2
         lo, hi = (lo, mid) if excludes(mid) else (mid, hi)
@@ -193,7 +200,7 @@ def _mover_p(a: Mapping[Hashable, Sequence[float | None]],
              b: Mapping[Hashable, Sequence[float | None]], keys: list[Hashable],
              value: float, bounds: tuple[float, float]) -> float:
     """Smallest α whose MOVER interval from the sides' bounded Wilson intervals at level
-    1 − α excludes 0 (bisection; 1 when even α → 1 does not)."""
+    1 − α excludes 0 (1 when even α → 1 does not)."""
     sides = [([v for k in keys for v in by.get(k, ())], [k for k in keys for _ in by.get(k, ())])
              for by in (a, b)]
 
@@ -203,15 +210,7 @@ def _mover_p(a: Mapping[Hashable, Sequence[float | None]],
         got = mover(value, ea, eb)
         return got is not None and (got[0] > 0 or got[1] < 0)
 
-    if value == 0 or not excludes(1 - 1e-9):
-        return 1.0
-    lo, hi = 1e-12, 1 - 1e-9
-    if excludes(lo):
-        return lo
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if excludes(mid) else (mid, hi)
-    return hi
+    return 1.0 if value == 0 else smallest_alpha(excludes)
 
 
 def _sign_p(d: np.ndarray) -> float | None:

@@ -100,8 +100,8 @@ def bounded(values: Sequence[float | None], clusters: Sequence[Hashable] | None 
             is_rate: bool = False, z: float = Z95) -> Estimate:
     """Mean of a score on ``bounds`` with the Wilson interval of its rescaled mean at the
     effective sample size (see the module docstring). ``is_rate``: 0/1 values, counted
-    in ``k``; the method is then wilson (every response its own cluster) or
-    wilson-clustered, and for scores wilson-bounded. ``z``: another level's quantile."""
+    in ``k``; the method is then wilson (no discount: n_eff = n) or wilson-clustered, and
+    for scores wilson-bounded. ``z``: another level's quantile."""
     kept = [i for i, v in enumerate(values) if v is not None]
     if not kept:
         return empty("wilson")
@@ -113,7 +113,7 @@ def bounded(values: Sequence[float | None], clusters: Sequence[Hashable] | None 
     p = min(max(float(units.mean()), 0.0), 1.0)
     n_eff = effective_n(units, sums, counts)
     lo, hi = wilson_bounds(p, n_eff, z)
-    method = "wilson-bounded" if not is_rate else "wilson" if c == n else "wilson-clustered"
+    method = "wilson-bounded" if not is_rate else "wilson" if n_eff == n else "wilson-clustered"
     span = high - low
     return Estimate(low + p * span, low + lo * span, low + hi * span, n, method,
                     k=int(round(units.sum())) if is_rate else None,

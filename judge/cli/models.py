@@ -42,6 +42,7 @@ def install(name: str = typer.Argument("local", help="What to install: `local`."
         raise ConfigError(f"only the embedded model can be installed (`local`), not {name!r}")
     if embedded.installed() and not force:
         console.print(f"already installed: {embedded.model_path()}", highlight=False)
+        _self_test()
         print(embedded.model_path())
         return
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
@@ -50,4 +51,19 @@ def install(name: str = typer.Argument("local", help="What to install: `local`."
         path = embedded.install(lambda done, total: progress.update(bar, completed=done),
                                 force=force)
     console.print(f"[green]✓[/] verified sha256 {embedded.SHA256[:16]}…", highlight=False)
+    _self_test()
     print(path)
+
+
+def _self_test() -> None:
+    """The first generation, in a child process: a llama.cpp build that crashes on this CPU
+    is reported here (exit 3, with the rebuild command), not in the middle of a run."""
+    from judge import embedded
+
+    version = embedded.self_test()
+    if version:
+        console.print(f"[green]✓[/] llama-cpp-python {version} generates on this machine",
+                      highlight=False)
+    else:
+        console.print("llama-cpp-python is not installed: the model is ready for when it is "
+                      "(pip install -e '.[local]')", highlight=False)

@@ -18,16 +18,23 @@ console = Console()
 
 @models_app.command("list")
 def list_models() -> None:
-    """Known providers, an example spec for each, and whether it is usable now."""
-    from judge.providers.registry import PROVIDERS, usable
+    """Known providers, an example spec for each, whether it is usable now (its module
+    imports, its key is set) and how its calls go out (the HTTP transport really used).
+
+    Example: `judge models list`
+    """
+    from rich.text import Text
+
+    from judge.providers.registry import PROVIDERS, transport, usable
 
     table = Table(title="providers", title_justify="left")
-    for col in ("provider", "example spec", "what", "usable", "why"):
+    for col in ("provider", "example spec", "what", "usable", "why", "transport"):
         table.add_column(col, overflow="fold")
     for name, entry in PROVIDERS.items():
         ok, why = usable(name)
         table.add_row(name, entry.example, entry.summary,
-                      "[green]yes[/]" if ok else "[red]no[/]", why)
+                      Text("yes", style="green") if ok else Text("no", style="red"),
+                      Text(why), Text(transport(name)))
     console.print(table)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import importlib.util
 import os
 import time
 from collections.abc import Mapping
@@ -126,13 +127,25 @@ def status_error(spec: str, status: int, body: object, headers: Mapping[str, str
     return FatalProviderError(message, model=spec, status=status if status >= 400 else None)
 
 
+def aiohttp_installed() -> bool:
+    """Whether aiohttp can be imported (a runtime dependency; checked, never assumed)."""
+    return importlib.util.find_spec("aiohttp") is not None
+
+
+def transport(kind: str) -> Literal["aiohttp", "httpx"]:
+    """The HTTP transport a call really uses for the ``http=`` option ``kind``: aiohttp
+    when asked for and importable, else httpx (the SDKs' default)."""
+    return "aiohttp" if kind == "aiohttp" and aiohttp_installed() else "httpx"
+
+
 def http_client(sdk: ModuleType, kind: str) -> Any:
     """The SDK's HTTP client: its documented aiohttp transport (several times less CPU per
-    call than the default under concurrency) when aiohttp is installed, else httpx."""
-    if kind == "aiohttp":
+    call than the default under concurrency) when ``transport(kind)`` is aiohttp, else
+    httpx."""
+    if transport(kind) == "aiohttp":
         try:
             return sdk.DefaultAioHttpClient()
-        except RuntimeError:  # the SDK could not import aiohttp
+        except RuntimeError:  # the SDK could not import its aiohttp layer
             pass
     return sdk.DefaultAsyncHttpxClient()
 

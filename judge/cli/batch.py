@@ -290,7 +290,7 @@ def rejudge_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
                 judge: list[str] = JUDGE, rubric: list[str] = RUBRIC,
                 judge_samples: int = JUDGE_SAMPLES, cross_query: bool = CROSS_QUERY,
                 judge_tries: int = JUDGE_TRIES, judge_max_tokens: int = JUDGE_MAX_TOKENS,
-                judge_temperature: float | None = JUDGE_TEMPERATURE,
+                judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
                 no_cache: bool = NO_CACHE, out: Path = OUT,
                 wait: bool = typer.Option(False, "--wait", help="Poll until judged."),
                 poll: float = POLL) -> None:

@@ -97,7 +97,7 @@ def rejudge_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
-    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: float | None = JUDGE_TEMPERATURE,
+    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
     concurrency: int = CONCURRENCY, no_cache: bool = NO_CACHE, out: Path = OUT,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
@@ -195,7 +195,7 @@ def panel_summary(judgments: list[Any], method: str | None) -> list[dict[str, An
 def agreement_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     human: Path | None = HUMAN, as_json: bool = AS_JSON, bootstrap: int = BOOTSTRAP,
-    weights: str = WEIGHTS, aggregate: str | None = AGGREGATE, out: Path = OUT,
+    weights: str = WEIGHTS, aggregate: Optional[str] = AGGREGATE, out: Path = OUT,
 ) -> None:
     """Agreement of a run's judgments: judge vs judge, self-consistency (test-retest over
     --judge-samples) and judge vs human, per rubric — Krippendorff's α (ordinal for 1–5

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import importlib.util
+import functools
+import importlib
 import os
 import time
 from collections.abc import Mapping
@@ -127,9 +128,15 @@ def status_error(spec: str, status: int, body: object, headers: Mapping[str, str
     return FatalProviderError(message, model=spec, status=status if status >= 400 else None)
 
 
+@functools.cache
 def aiohttp_installed() -> bool:
-    """Whether aiohttp can be imported (a runtime dependency; checked, never assumed)."""
-    return importlib.util.find_spec("aiohttp") is not None
+    """Whether aiohttp imports (a runtime dependency; checked once, never assumed). Every
+    aiohttp call path imports it anyway, so trying costs nothing extra."""
+    try:
+        importlib.import_module("aiohttp")
+    except ImportError:
+        return False
+    return True
 
 
 def transport(kind: str) -> Literal["aiohttp", "httpx"]:

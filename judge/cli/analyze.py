@@ -8,6 +8,7 @@ from typing import Optional
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from judge.cli.app import app
 from judge.errors import ConfigError
@@ -107,12 +108,13 @@ def compare_cmd(
         _print_json(comp.to_dict() | {"success_rule": rule.describe()})
     else:
         console = Console()
-        console.print(f"success = {rule.describe()}", highlight=False)
+        console.print(f"success = {rule.describe()}", highlight=False, markup=False)
         for part in comparison_tables(comp):
             console.print(part)
     worse = [d for d in fail_if_worse if comp.worse(d)]
     if worse:
-        Console(stderr=True).print(f"[red]B is significantly worse on: {', '.join(worse)}[/]")
+        Console(stderr=True).print(Text(f"B is significantly worse on: {', '.join(worse)}",
+                                        style="red"))
         raise typer.Exit(1)
 
 
@@ -139,4 +141,5 @@ def report_cmd(
     result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
                      gate)
     size = write_report(result, loaded, output, title=title)
-    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)
+    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
+                               markup=False)

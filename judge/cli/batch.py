@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app
 from judge.cli.judging import (
@@ -67,13 +68,13 @@ def status_table(entries: list[Any], title: str) -> Table:
     cancelled_col = any(c[3] for _, c in rows)
     cols = ["batch", "vendor id", "model", "phase", "state", "done", "failed", "expired",
             *(["cancelled"] if cancelled_col else []), "total", "collected"]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in cols:
         numeric = col in ("done", "failed", "expired", "cancelled", "total")
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for e, (done, failed, expired, cancelled, total) in rows:
-        cells = [e.name, e.id or "–", e.model, e.phase,
-                 e.state + (" (retried)" if e.retried else ""), f"{done:,}",
+        cells = [Text(e.name), Text(e.id or "–"), Text(e.model), e.phase,
+                 Text(e.state + (" (retried)" if e.retried else "")), f"{done:,}",
                  f"[red]{failed:,}[/]" if failed else "0",
                  f"[yellow]{expired:,}[/]" if expired else "0",
                  *([f"[yellow]{cancelled:,}[/]" if cancelled else "0"] if cancelled_col else []),
@@ -83,7 +84,7 @@ def status_table(entries: list[Any], title: str) -> Table:
 
 
 def _say(message: str) -> None:
-    console.print(message, highlight=False, soft_wrap=True)
+    console.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 def print_report(report: Any) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app
 
@@ -81,11 +83,11 @@ def watch(session: Any, progress: Progress) -> None:
 
 def judging_table(session: Any, title: str = "judgments") -> Table:
     """Per judge × rubric: judged, ok, unparseable, errors, skipped, mean score."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped", "mean"):
         table.add_column(col, justify="left" if col in ("judge", "rubric") else "right")
     for (judge, rubric), t in sorted(session.tallies.items()):
-        table.add_row(judge, rubric, str(t.judged), f"[green]{t.ok}[/]",
+        table.add_row(Text(judge), rubric, str(t.judged), f"[green]{t.ok}[/]",
                       f"[yellow]{t.unparseable}[/]" if t.unparseable else "0",
                       f"[red]{t.errors}[/]" if t.errors else "0", str(t.skipped),
                       "–" if t.mean is None else f"{t.mean:.3f}")
@@ -114,7 +116,8 @@ def rejudge_cmd(
                      judge_temperature, concurrency, not no_cache)
     providers = build_judges(plan)
     session = open_for_rejudge(run, out, plan)
-    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False)
+    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False,
+                  markup=False)
 
     async def go() -> None:
         with Progress(console=console, transient=False) as progress:
@@ -157,7 +160,7 @@ def agreement_tables(rows: list[Any]) -> list[Table]:
         groups.setdefault((r.comparison, rater_text(r)), []).append(r)
     tables = []
     for (comparison, raters), group in groups.items():
-        table = Table(title=f"{comparison}: {raters}", title_justify="left",
+        table = Table(title=Text(f"{comparison}: {raters}"), title_justify="left",
                       caption="95% bootstrap CI over items", caption_justify="left")
         for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
             table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree")
@@ -215,7 +218,7 @@ def agreement_cmd(
     judgments = latest_judgments(store)
     labels, problems = (load_labels(human, load_responses(store)) if human else ([], []))
     for problem in problems:
-        console.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     rows = agreement_rows(judgments, labels, bootstrap, weights)  # type: ignore[arg-type]
     panel_rows = panel_summary(judgments, aggregate)
     if as_json:

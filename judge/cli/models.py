@@ -48,7 +48,8 @@ def install(name: str = typer.Argument("local", help="What to install: `local`."
     if name != "local":
         raise ConfigError(f"only the embedded model can be installed (`local`), not {name!r}")
     if embedded.installed() and not force:
-        console.print(f"already installed: {embedded.model_path()}", highlight=False)
+        console.print(f"already installed: {embedded.model_path()}", highlight=False,
+                      markup=False)
         print(embedded.model_path())
         return
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app, startup_gc
 from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
@@ -28,7 +30,8 @@ console = Console(stderr=True)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+                    MofNCompleteColumn(),
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
                     console=console, refresh_per_second=4, transient=False)
 
@@ -57,11 +60,11 @@ async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int
 
 def summary_table(result: RunResult, title: str) -> Table:
     """The end-of-run table: one row per model."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("model", "tasks", "ok", "failed", "cached", "tokens in", "tokens out", "cost $"):
         table.add_column(col, justify="right" if col != "model" else "left")
     for model, t in result.tallies.items():
-        table.add_row(model, str(t.items), f"[green]{t.ok}[/]",
+        table.add_row(Text(model), str(t.items), f"[green]{t.ok}[/]",
                       f"[red]{t.failed}[/]" if t.failed else "0", str(t.cached),
                       f"{t.input_tokens:,}", f"{t.output_tokens:,}",
                       f"{t.cost_usd:.4f}" if t.priced else "n/a")
@@ -95,7 +98,7 @@ def _setup_resume(resume: str, out: Path, overrides: dict[str, Any]
     plan = _plan_from_manifest(runner.store.read_manifest())
     judge_providers = _build_judges(plan) if plan else {}
     console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
-                  highlight=False)
+                  highlight=False, markup=False)
     return runner, done, plan, judge_providers
 
 
@@ -113,7 +116,7 @@ def _setup_run(probeset: Path, models: list[str], plan: Any, out: Path, run_id: 
     runner, pending = prepare_run(probes, models, run_settings, out, run_id)
     console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
                   f"{run_settings.samples} samples × {len(models)} model(s) = {pending} calls → "
-                  f"{runner.store.path}", highlight=False)
+                  f"{runner.store.path}", highlight=False, markup=False)
     return runner, plan, judge_providers
 
 
@@ -234,7 +237,7 @@ def run(
             live.discard()
         finish(runner, runner.result, "interrupted")
         console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
-                      f"{runner.store.run_id}`", highlight=False)
+                      f"{escape(runner.store.run_id)}`", highlight=False)
         raise typer.Exit(130) from None
     except BaseException:
         if live is not None:
@@ -249,12 +252,13 @@ def run(
     if session is not None:
         Console().print(judging_table(session))
     if result.budget_stop:
-        console.print(f"[yellow]stopped scheduling:[/] {result.budget_stop}; continue with "
-                      f"`judge run --resume {runner.store.run_id} --max-cost USD`",
+        console.print(f"[yellow]stopped scheduling:[/] {escape(result.budget_stop)}; continue "
+                      f"with `judge run --resume {escape(runner.store.run_id)} --max-cost USD`",
                       highlight=False)
     if result.failed:
-        console.print(f"[red]{result.failed} failed[/] (see {runner.store.path / 'errors.jsonl'});"
-                      f" retry them with `judge run --resume {runner.store.run_id}`",
+        console.print(f"[red]{result.failed} failed[/] (see "
+                      f"{escape(str(runner.store.path / 'errors.jsonl'))}); retry them with "
+                      f"`judge run --resume {escape(runner.store.run_id)}`",
                       highlight=False)
     if result.failed or result.budget_stop:
         raise typer.Exit(1)

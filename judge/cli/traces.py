@@ -8,6 +8,8 @@ from pathlib import Path
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from judge.cli.app import app
 from judge.errors import ConfigError, InputError
@@ -29,7 +31,7 @@ def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
         _emit({"id": name, **result.to_dict()})
         return
     console = Console(highlight=False)
-    console.print(f"[bold]{name}[/]")
+    console.print(Text(name, style="bold"))
     console.print(highlighted(text, result), soft_wrap=True)
     console.print()
     console.print(legend())
@@ -45,7 +47,7 @@ def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
     for entry in iter_jsonl(path):
         if isinstance(entry, InputError):
             bad.append(entry)
-            err.print(f"[bold red]error:[/] {entry}")
+            err.print(f"[bold red]error:[/] {escape(str(entry))}")
             continue
         res = parse_trace(entry.text, lang=lang, answer=entry.answer)
         good += 1
@@ -71,7 +73,7 @@ def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
         return
     console = Console(highlight=False)
     console.print(models_table(summaries, f"{path} — reflection per model"))
-    console.print(f"wrote {out}")
+    console.print(Text(f"wrote {out}"))
 
 
 @app.command("traces")

@@ -1,4 +1,8 @@
-"""Rich terminal tables for `judge analyze` and `judge compare`."""
+"""Rich terminal tables for `judge analyze` and `judge compare`.
+
+Every cell, title and caption built from run data (run labels, model specs, page types,
+task ids, judge labels) is a ``Text``, never markup: a label such as "[x]" is shown as
+it is."""
 
 from __future__ import annotations
 
@@ -33,11 +37,21 @@ def cell(g: GroupStats, dim: str) -> str:
     return show(est, DIM_KIND[dim], n=est is not None and est.ok and est.n != g.n)
 
 
-def _table(title: str, *cols: str) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
+def _table(title: str | Text, *cols: str) -> Table:
+    t = Table(title=Text(title) if isinstance(title, str) else title, title_justify="left",
+              title_style="bold", show_lines=False)
     for i, c in enumerate(cols):
-        t.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
+        t.add_column(Text(c), justify="left" if i == 0 else "right", overflow="fold")
     return t
+
+
+def _add(t: Table, *cells: str | Text) -> None:
+    """A row whose plain-string cells are literal text (never parsed as markup)."""
+    t.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+
+
+def _count(n: int, style: str) -> Text:
+    return Text(f"{n:,}", style=style) if n else Text("0")
 
 
 def groups_table(title: str, groups: list[GroupStats], dims: list[str],
@@ -50,7 +64,7 @@ def groups_table(title: str, groups: list[GroupStats], dims: list[str],
         part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
         t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk])
         for g in groups:
-            t.add_row(g.key, str(g.n), *[cell(g, d) for d in chunk])
+            _add(t, g.key, str(g.n), *[cell(g, d) for d in chunk])
         tables.append(t)
     return tables[0] if len(tables) == 1 else Group(*tables)
 
@@ -61,13 +75,12 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    notes = [f"success = {analysis.rule.describe()}; 95% intervals (Wilson for rates, "
-             "bootstrap over tasks for means)"]
+    notes = Text(f"success = {analysis.rule.describe()}; 95% intervals (Wilson for rates, "
+                 "bootstrap over tasks for means)")
     if not any(a.arm.run.judgments for a in analysis.arms):
-        notes.append("[yellow]No judgments in this run: only length (and reflection, if "
-                     "traced) can be analysed — run the judge first.[/]")
-    return Group(groups_table("Summary", overall, _present(overall), width),
-                 Text.from_markup("\n".join(notes)))
+        notes.append("\nNo judgments in this run: only length (and reflection, if traced) "
+                     "can be analysed — run the judge first.", style="yellow")
+    return Group(groups_table("Summary", overall, _present(overall), width), notes)
 
 
 def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
@@ -80,7 +93,7 @@ def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
     if m.failures:
         t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "unparseable/error")
         for rubric, c in m.failures.items():
-            t.add_row(rubric, str(c["ok"]), f"[red]{c['failed']}[/]" if c["failed"] else "0")
+            _add(t, rubric, str(c["ok"]), _count(c["failed"], "red"))
         out.append(t)
     out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
     return out
@@ -97,11 +110,10 @@ def _combos(a: ArmAnalysis) -> RenderableType:
         pred = "–" if cs.predicted is None else \
             f"{cs.predicted:.0%} [{cs.predicted_lo:.0%}–{cs.predicted_hi:.0%}]"
         style = "red" if cs.verdict.startswith("worse") else ""
-        t.add_row(cs.combo, steps, pred, show(cs.observed, n=True),
-                  f"[{style}]{cs.verdict}[/]" if style else cs.verdict)
+        _add(t, cs.combo, steps, pred, show(cs.observed, n=True), Text(cs.verdict, style=style))
     color = "green" if c.ready else "yellow"
-    return Group(t, Text.from_markup(f"readiness gate (every step's lower bound ≥ "
-                                     f"{c.threshold:.0%}): [bold {color}]{c.decision}[/]"))
+    return Group(t, Text.assemble(f"readiness gate (every step's lower bound ≥ "
+                                  f"{c.threshold:.0%}): ", (c.decision, f"bold {color}")))
 
 
 def _strategy(a: ArmAnalysis) -> RenderableType:
@@ -109,13 +121,13 @@ def _strategy(a: ArmAnalysis) -> RenderableType:
         t = _table(f"L3 length — {a.arm.label} (no strategy judgments)", "page type",
                    "length ok")
         for s in a.strategy:
-            t.add_row(s.page_type, show(s.length_ok, n=True))
+            _add(t, s.page_type, show(s.length_ok, n=True))
         return t
     t = _table(f"L3 strategy — {a.arm.label}", "page type", "labels", "expected", "match",
                "stable across samples", "length ok")
     for s in a.strategy:
         labels = ", ".join(f"{k} {v}" for k, v in s.labels.items())
-        t.add_row(s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
+        _add(t, s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
                   show(s.stable, n=True), show(s.length_ok))
     return t
 
@@ -127,7 +139,7 @@ def _intention(a: ArmAnalysis) -> RenderableType:
     if any(e is not None and e.ok for _, e in means):
         table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
         for key, est in means:
-            table.add_row(key, show(est, "mean", n=True))
+            _add(table, key, show(est, "mean", n=True))
         head = table
     lines = [f"discrimination (own query scores higher than another query's; ties ½): "
              f"{show(i.discrimination, n=False)} over {i.pairs} pairs" if i.pairs else
@@ -154,18 +166,18 @@ def _reflection(a: ArmAnalysis) -> RenderableType:
                       ("episode (check → correction)", r.episode),
                       ("follow-through (of corrections)", r.follow_through),
                       ("instability across samples (tasks)", r.instability)):
-        t.add_row(name, show(est), str(est.n))
+        _add(t, name, show(est), str(est.n))
     for kind, est in r.per_1k.items():
-        t.add_row(f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
+        _add(t, f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
     return Group(t, Text("\n".join(r.tendency)))
 
 
 def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
     t = _table(title, "task", "pass rate A", "pass rate B", "task id")
     for f in flips[:limit]:
-        t.add_row(f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
+        _add(t, f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
     if len(flips) > limit:
-        t.caption = f"… and {len(flips) - limit} more (see --json)"
+        t.caption = Text(f"… and {len(flips) - limit} more (see --json)")
     return t
 
 
@@ -174,9 +186,10 @@ def comparison_tables(c: Comparison) -> list[RenderableType]:
     t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({c.common_tasks} shared tasks)",
                "dimension", "A", "B", "B − A [95% CI]", "")
     for d in c.dims:
-        mark = ("[green]▲ B better[/]" if d.direction == "B better" else
-                "[red]▼ B worse[/]" if d.direction == "B worse" else "[dim]· n.s.[/]")
-        t.add_row(LABELS[d.dim], show(d.a, d.kind), show(d.b, d.kind),
+        mark = (Text("▲ B better", style="green") if d.direction == "B better" else
+                Text("▼ B worse", style="red") if d.direction == "B worse" else
+                Text("· n.s.", style="dim"))
+        _add(t, LABELS[d.dim], show(d.a, d.kind), show(d.b, d.kind),
                   fmt_diff(d.diff, d.kind == "rate"), mark)
     out: list[RenderableType] = [t]
     if c.pairwise is not None:
@@ -189,10 +202,11 @@ def comparison_tables(c: Comparison) -> list[RenderableType]:
         out.append(Text(f"tasks only in A: {c.only_a}, only in B: {c.only_b} (not compared)"))
     if c.mcnemar:
         m = c.mcnemar
-        sig = "[red]significant[/]" if m.p_value < 0.05 else "not significant"
-        out.append(Text.from_markup(
+        sig = (Text("significant", style="red") if m.p_value < 0.05
+               else Text("not significant"))
+        out.append(Text.assemble(
             f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
-            f"{m.fail_to_pass}, p = {m.p_value:.3g} ({sig} at 0.05; {m.n} tasks)"))
+            f"{m.fail_to_pass}, p = {m.p_value:.3g} (", sig, f" at 0.05; {m.n} tasks)"))
         if c.to_fail:
             out.append(flips_table("bad cases: pass → fail", c.to_fail))
         if c.to_pass:
@@ -216,11 +230,12 @@ def mirage_table(analysis: Analysis) -> RenderableType:
     """The mirage check: binary vs partial credit per ordered arm, with the label."""
     parts: list[RenderableType] = []
     for m in analysis.mirage:
-        t = _table(f"Mirage check — {m.dim}: [bold]{m.label}[/]", "in order", m.binary_name,
+        t = _table(Text.assemble(f"Mirage check — {m.dim}: ", (m.label, "bold")), "in order",
+                   m.binary_name,
                    m.partial_name, "predicted p^k")
         for p in m.points:
-            t.add_row(p.label, show(p.binary), show(p.partial, "mean"),
+            _add(t, p.label, show(p.binary), show(p.partial, "mean"),
                       "–" if p.predicted is None else f"{p.predicted:.0%}")
-        t.caption = m.reason
+        t.caption = Text(m.reason)
         parts.append(t)
     return Group(*parts)

@@ -109,6 +109,14 @@ def model_limits(spec: ModelSpec, settings: RunSettings) -> ModelLimits:
                        attempts=opts.attempts or settings.attempts)
 
 
+def check_settings(models: list[str], settings: RunSettings) -> None:
+    """Everything a Runner would reject, checked before a run directory is made or a run is
+    reopened: each spec's scheduling options (``?concurrency=0``) and the price file."""
+    for model in models:
+        model_limits(parse_spec(model), settings)
+    load_prices(settings.prices)
+
+
 @dataclass
 class ModelTally:
     """Per-model counters for the summary table."""

@@ -19,7 +19,7 @@ from judge.probeset import ProbeSet, Task, iter_tasks, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
 from judge.records import ResponseRecord, now_iso
-from judge.runner import Observer, Runner, RunResult, RunSettings, provider_spec
+from judge.runner import Observer, Runner, RunResult, RunSettings, check_settings, provider_spec
 from judge.store import PROBESET, TRACES, RunStore
 from judge.templates import Templates
 
@@ -94,6 +94,7 @@ def prepare_run(probeset: str | Path | ProbeSet, models: list[str], settings: Ru
     if len(set(models)) != len(models):
         raise ConfigError("the same --model is given twice")
     probes = probeset if isinstance(probeset, ProbeSet) else load_probeset(probeset)
+    check_settings(models, settings)
     providers = build_providers(models)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
@@ -119,6 +120,7 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
     store.lock()
     probes = ProbeSet.model_validate(store.read_json(PROBESET))
     settings = RunSettings(**{**manifest["settings"], **(overrides or {})})
+    check_settings(manifest["models"], settings)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
     history = manifest.get("history", [])

@@ -242,6 +242,7 @@ def run(
     except BaseException:
         if live is not None:
             live.discard()
+        finish(runner, runner.result, "incomplete")  # never left "running"
         raise
     status = "complete" if result.failed == 0 and not result.budget_stop else "incomplete"
     finish(runner, result, status)

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from judge.cache import ResponseCache
-from judge.errors import ConfigError, JudgeError
+from judge.errors import ConfigError
 from judge.grading.grader import Grader, GraderSettings, Outcome
 from judge.grading.hints import events_for
 from judge.grading.io import judged_keys
@@ -220,7 +220,8 @@ class JudgingSession:
                 else:
                     record = await judge.grader.judge(item.rubric, item.subject,
                                                       item.judge_sample)
-            except JudgeError as exc:  # e.g. a prompt too long for the judge's window
+            except Exception as exc:  # noqa: BLE001 - e.g. a prompt too long for the judge's
+                # window; one bad item never stops the judging of the others
                 record = judge.grader.record(item.rubric, item.subject, item.judge_sample,
                                              Outcome(error=True, reason=str(exc),
                                                      parse_status="error"))

@@ -214,6 +214,14 @@ def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> Prov
     raise exc
 
 
+def _shape_problem(exc: Exception) -> str:
+    """One line about why a reply could not be read (a validation error's first field)."""
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
+    return redact(f"{type(exc).__name__}: {exc}")[:200]
+
+
 class PrebuiltPost:
     """``generate`` shared by the OpenAI and Anthropic providers: the SDK's own HTTP layer
     (auth, base URL, transport, error classes) posts a body built once by ``wire_request``
@@ -242,7 +250,13 @@ class PrebuiltPost:
         started = time.perf_counter()
         path, body = self.wire_request(request)
         data = await self.post_json(path, body, opts.timeout)
-        response = self.parse_reply(data, request)
+        try:
+            response = self.parse_reply(data, request)
+        except ProviderError:
+            raise
+        except (ValidationError, KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise FatalProviderError(f"the reply does not have the expected shape "
+                                     f"({_shape_problem(exc)})", model=self.spec) from None
         response.latency_s = time.perf_counter() - started
         return response
 

@@ -134,3 +134,89 @@ def test_an_exception_in_one_task_goes_to_errors(tmp_path: Path) -> None:
     assert "unexpected ZeroDivisionError on task" in errors[0]["message"]
     assert len(_rows(tmp_path / "runs" / "r" / "responses.jsonl")) == 2
     assert _manifest(tmp_path / "runs" / "r")["status"] == "incomplete"
+
+
+# -- 7. resume resumes what was started -------------------------------------------------------
+
+def _half_answers(tmp_path: Path, probes: Path) -> tuple[Path, Path]:
+    """A replay file answering every task, and one answering only the first two."""
+    full = _answers(tmp_path / "full.jsonl", probes)
+    half = tmp_path / "half.jsonl"
+    half.write_text("".join(full.read_text().splitlines(keepends=True)[:2]))
+    return full, half
+
+
+def test_resume_keeps_the_runs_settings_and_says_what_it_ignores(small_probes: Path,
+                                                                 tmp_path: Path) -> None:
+    answers = _answers(tmp_path / "a.jsonl", small_probes)
+    out = tmp_path / "runs"
+    proc = judge_cli("run", str(small_probes), "-m", f"replay:{answers}?delay=0", "--run-id",
+                     "r", "--out", str(out), "--samples", "1", "--concurrency", "2",
+                     "--attempts", "2", "--seed", "7", "--temperature", "0.3",
+                     "--max-tokens", "99", "--limit", "3", check=True)
+    settings = _manifest(out / "r")["settings"]
+    proc = judge_cli("run", "--resume", "r", "--out", str(out), "--samples", "3",
+                     "--temperature", "0.9", "--max-tokens", "5", check=True)
+    assert "--samples, --temperature, --max-tokens ignored with --resume" in proc.stderr
+    assert "0 to go" in proc.stderr  # still 3 tasks × 1 sample: nothing left
+    manifest = _manifest(out / "r")
+    assert manifest["settings"] == settings
+    assert manifest["settings"]["concurrency"] == 2 and manifest["settings"]["attempts"] == 2
+
+
+def test_resume_does_not_reset_concurrency_and_attempts_to_the_defaults(
+        small_probes: Path, tmp_path: Path) -> None:
+    from judge.runs import prepare_resume
+
+    answers = _answers(tmp_path / "a.jsonl", small_probes)
+    out = tmp_path / "runs"
+    judge_cli("run", str(small_probes), "-m", f"replay:{answers}", "--run-id", "r", "--out",
+              str(out), "--concurrency", "3", "--attempts", "2", "--seed", "5", check=True)
+    proc = judge_cli("run", "--resume", "r", "--out", str(out), "--concurrency", "4",
+                     check=True)
+    assert "ignored" not in proc.stderr
+    history = _manifest(out / "r")["history"]
+    assert history[-1]["overrides"] == {"concurrency": 4}  # given, so applied; attempts kept
+    runner, _, _ = prepare_resume("r", out)
+    runner.store.unlock()
+    assert (runner.settings.concurrency, runner.settings.attempts, runner.settings.seed) == (3, 2, 5)
+
+
+def test_resume_with_a_changed_template_names_it(tmp_path: Path) -> None:
+    (tmp_path / "tasks").mkdir()
+    template = tmp_path / "tasks" / "mine.j2"
+    template.write_text("Summarize: {{ page.text }} ({{ query.text }})\n")
+    probes = tmp_path / "p.yaml"
+    probes.write_text("name: p\nversion: 1\nsamples: 1\ntask_template: tasks/mine.j2\npages:\n"
+                      "  - {id: a, type: news, title: A, text: Body one.}\n"
+                      "  - {id: b, type: news, title: B, text: Body two.}\n"
+                      "queries:\n  - {id: q, intent: overview, text: Overview?}\n")
+    full, half = _half_answers(tmp_path, probes)
+    half.write_text(full.read_text().splitlines(keepends=True)[0])
+    out = tmp_path / "runs"
+    proc = judge_cli("run", str(probes), "-m", f"replay:{half}", "--run-id", "r", "--out",
+                     str(out))
+    assert proc.returncode == 1  # one task had no answer
+    template.write_text("Now something else: {{ page.text }}\n")
+    proc = judge_cli("run", "--resume", "r", "--out", str(out))
+    assert proc.returncode == 2
+    assert "template tasks/mine.j2" in proc.stderr and str(template) in proc.stderr
+    assert "--allow-changed" in proc.stderr
+    assert _manifest(out / "r")["status"] == "incomplete"  # untouched
+    proc = judge_cli("run", "--resume", "r", "--out", str(out), "--allow-changed")
+    assert proc.returncode == 1  # the replay file still lacks that answer; but it ran
+    assert "changed_inputs" in _manifest(out / "r")["history"][-1]
+
+
+def test_resume_with_a_changed_probe_set_copy_names_it(small_probes: Path,
+                                                      tmp_path: Path) -> None:
+    answers = _answers(tmp_path / "a.jsonl", small_probes)
+    out = tmp_path / "runs"
+    judge_cli("run", str(small_probes), "-m", f"replay:{answers}", "--run-id", "r", "--out",
+              str(out), "--limit", "1", check=True)
+    frozen = out / "r" / "probeset.json"
+    data = json.loads(frozen.read_text())
+    data["pages"][0]["text"] = "edited"
+    frozen.write_text(json.dumps(data))
+    proc = judge_cli("run", "--resume", "r", "--out", str(out))
+    assert proc.returncode == 2 and "probe set probeset.json" in proc.stderr

@@ -88,12 +88,47 @@ def _traces(runner: Runner, live: LiveTraces | None) -> None:
                       highlight=False)
 
 
-def _setup_resume(resume: str, out: Path, overrides: dict[str, Any]
+# `judge run` flags a resumed run honours (→ RunSettings field), and those it ignores
+# because they would change what is asked in the middle of a run.
+RESUME_FLAGS = {"no_cache": "use_cache", "concurrency": "concurrency", "attempts": "attempts",
+                "rpm": "rpm", "tpm": "tpm", "max_cost": "max_cost", "prices": "prices"}
+RESUME_IGNORED = ("samples", "limit", "run_id", "seed", "temperature", "max_tokens", "rubric",
+                  "judge_samples", "cross_query", "judge_tries", "judge_max_tokens",
+                  "judge_temperature")
+
+
+def given(ctx: typer.Context, names: Any) -> list[str]:
+    """The parameters among ``names`` that the command line (or environment) set (by the
+    source's name: typer vendors click's ParameterSource in newer releases)."""
+    sources = {n: ctx.get_parameter_source(n) for n in names}
+    return [n for n, src in sources.items()
+            if src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+
+
+def resume_overrides(ctx: typer.Context) -> dict[str, Any]:
+    """RunSettings changes from the flags given with --resume; a note for each flag that
+    is ignored (the run keeps its own value)."""
+    values = ctx.params
+    overrides: dict[str, Any] = {}
+    for flag in given(ctx, RESUME_FLAGS):
+        value = values[flag]
+        overrides[RESUME_FLAGS[flag]] = (not value if flag == "no_cache" else
+                                         str(value) if flag == "prices" else value)
+    ignored = given(ctx, RESUME_IGNORED)
+    if ignored:
+        flags = ", ".join("--" + n.replace("_", "-") for n in ignored)
+        console.print(f"note: {flags} ignored with --resume: the run keeps the settings it "
+                      "started with (see its manifest.json)", highlight=False, markup=False)
+    return overrides
+
+
+def _setup_resume(resume: str, out: Path, overrides: dict[str, Any], allow_changed: bool
                   ) -> tuple[Runner, set[tuple[str, str, int]], Any, dict[str, Any]]:
     """Reopen a run for --resume: (runner, done keys, judge plan, judge providers)."""
     from judge.runs import prepare_resume
 
-    runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
+    runner, pending, n_done = prepare_resume(resume, out, overrides=overrides,
+                                             allow_changed=allow_changed)
     done = runner.store.done_keys()
     plan = _plan_from_manifest(runner.store.read_manifest())
     judge_providers = _build_judges(plan) if plan else {}
@@ -134,6 +169,7 @@ def _plan_from_manifest(manifest: dict[str, Any]) -> Any:
 
 @app.command("run")
 def run(
+    ctx: typer.Context,
     probeset: Optional[Path] = typer.Argument(None, help="Probe set YAML (omit with --resume)."),
     model: list[str] = typer.Option([], "--model", "-m", help=(
         "Model spec; repeat to compare models in one run: `local`, `local:PATH.gguf`, "
@@ -146,7 +182,11 @@ def run(
     out: Path = typer.Option(Path("runs"), "--out", help="Where run directories go."),
     resume: Optional[str] = typer.Option(None, "--resume", help=(
         "Finish a killed or failed run (id or path): done tasks are not called again; "
-        "failed ones are retried.")),
+        "failed ones are retried; the run keeps its samples, seed, temperature, max tokens "
+        "and limit (scheduling flags such as --concurrency, --rpm, --max-cost apply).")),
+    allow_changed: bool = typer.Option(False, "--allow-changed", help=(
+        "With --resume: go on even though a task template or the probe set changed since "
+        "the run started (otherwise an error naming it).")),
     concurrency: int = typer.Option(8, help="Concurrent calls per model.", min=1),
     attempts: int = typer.Option(6, help="Attempts per call (transient errors only).", min=1),
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature."),
@@ -198,13 +238,11 @@ def run(
                 raise ConfigError("--resume takes the run's own probe set, models and judges; "
                                   "give no PROBESET, --model or --judge with it (add judges to "
                                   "a run with `judge rejudge`)")
-            overrides = {"use_cache": not no_cache, "concurrency": concurrency,
-                         "attempts": attempts,
-                         **{k: v for k, v in (("rpm", rpm), ("tpm", tpm), ("max_cost", max_cost),
-                                              ("prices", str(prices) if prices else None))
-                            if v is not None}}
-            runner, done, plan, judge_providers = _setup_resume(resume, out, overrides)
+            runner, done, plan, judge_providers = _setup_resume(
+                resume, out, resume_overrides(ctx), allow_changed)
         else:
+            if allow_changed:
+                raise ConfigError("--allow-changed goes with --resume")
             if probeset is None:
                 raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
                                   "--model local`, or --resume RUN_ID")

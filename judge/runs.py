@@ -143,6 +143,17 @@ def templates_where(templates: Templates, name: str) -> str:
         return "not found"
 
 
+def without_spot_additions(probes: ProbeSet, manifest: dict[str, Any]) -> ProbeSet:
+    """The run's own probe set: pages, queries and combos that `judge spot` :save added
+    (manifest ``spot_added``) are not the run's work."""
+    added = manifest.get("spot_added") or {}
+    if not added:
+        return probes
+    return probes.model_copy(update={
+        section: [x for x in getattr(probes, section) if x.id not in set(added.get(section, []))]
+        for section in ("pages", "queries", "combos")})
+
+
 def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = None,
                    overrides: dict[str, Any] | None = None,
                    allow_changed: bool = False) -> tuple[Runner, int, int]:
@@ -167,7 +178,7 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
     check_settings(manifest["models"], settings)
     providers = build_providers(manifest["models"])
     store.lock()
-    tasks = select_tasks(probes, settings.limit)
+    tasks = select_tasks(without_spot_additions(probes, manifest), settings.limit)
     history = manifest.get("history", [])
     history.append({"resumed": now_iso(), "previous_status": manifest.get("status"),
                     **({"changed_inputs": changed} if changed else {}),

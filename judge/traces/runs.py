@@ -63,7 +63,8 @@ def _response(path: Path, n: int, data: Any) -> ResponseRecord:
 
 def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
     """Each response id once, in first-seen order, as its last copy (a resumed run may
-    repeat a response). Two streaming passes: memory grows with ids, not records."""
+    repeat a response; judge.analysis.load.read_responses applies the same rule). Two
+    streaming passes: memory grows with ids, not records."""
     first: dict[str, int] = {}
     last: dict[str, tuple[int, int]] = {}
     for n, at, resp in _located_responses(path):

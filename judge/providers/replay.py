@@ -32,7 +32,7 @@ from judge.records import Reasoning
 class ReplayRow(BaseModel):
     """One answer line (other keys are kept in the raw payload, unchecked)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", protected_namespaces=())  # model_id
     text: str
     reasoning: str | None = None
     sample: int | None = None

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON, OUT
 from judge.errors import ConfigError
 
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 MIN_INTENTION = typer.Option(4.0, "--min-intention",
                              help="Success needs an intention score ≥ this (1–5).")
 ALL_CORE = typer.Option(True, "--all-core/--no-all-core",
@@ -24,7 +24,6 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
                          help="Success also needs faithfulness ≥ this (0–1).")
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
-AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,

@@ -17,34 +17,14 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.judging import (
-    CROSS_QUERY,
-    JUDGE,
-    JUDGE_MAX_TOKENS,
-    JUDGE_SAMPLES,
-    JUDGE_TEMPERATURE,
-    JUDGE_TRIES,
-    NO_CACHE,
-    RUBRIC,
-    make_plan,
-)
+from judge.cli.judging import make_plan
+from judge.cli.options import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, POLL, RUBRIC)
 
 console = Console(stderr=True)
 batch_app = typer.Typer(help="Follow batch runs (`judge run --batch`): status, collect, cancel.",
                         no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
-
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
-POLL = typer.Option(30.0, "--poll", min=0.0, help="Seconds between polls with --wait.")
-BATCH = typer.Option(False, "--batch", help=(
-    "Send openai:/anthropic: models through the vendor's batch API (half price, results "
-    "within 24 h); other models run online. Judging (--judge) follows as a second phase. "
-    "Returns after submitting; see `judge batch status|collect RUN`."))
-WAIT = typer.Option(False, "--wait", help="With --batch: poll until every batch is done "
-                                          "and collected.")
-BATCH_SIZE = typer.Option(None, "--batch-size", min=1, help=(
-    "With --batch: at most N requests per batch (default and cap: the vendor's limit, "
-    "50,000 for OpenAI, 100,000 for Anthropic)."))
 
 
 # --- output ------------------------------------------------------------------------------
@@ -132,7 +112,7 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
     """`judge run --batch`: submit, run online models, collect (or wait); print status."""
     from judge.batch.ledger import Ledger
     from judge.batch.start import prepare, split_models, start
-    from judge.cli.run import _execute
+    from judge.cli.run import execute
 
     batch_models, _ = split_models([s.spec for s in runner.specs])
     ctx = prepare(runner, plan, batch_size)
@@ -141,7 +121,7 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
              + ("; judging goes through batches" if plan else ""))
 
     async def run_online(sub: Any) -> Any:
-        return await _execute(sub, set(), sub.pending_count(set()))
+        return await execute(sub, set(), sub.pending_count(set()))
 
     try:
         report = asyncio.run(start(ctx, run_online, wait=wait, poll=poll, say=_say))

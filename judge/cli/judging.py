@@ -21,31 +21,15 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, RUBRIC)
 
 console = Console(stderr=True)
 
-JUDGE = typer.Option([], "--judge", "-j", help=(
-    "Judge model spec (same forms as --model); repeat for a panel of judges."))
-RUBRIC = typer.Option([], "--rubric", "-r", help=(
-    "Rubric: intention, strategy, coverage, faithfulness, reflection, pairwise; repeat for "
-    "several (default: every rubric that applies to each response)."))
-JUDGE_SAMPLES = typer.Option(1, "--judge-samples", min=1, max=100,
-                             help="Verdicts per item and judge (≥2 measures self-consistency).")
-CROSS_QUERY = typer.Option(False, "--cross-query", help=(
-    "Also judge intention of each answer against the page's other queries (discrimination)."))
-JUDGE_TRIES = typer.Option(3, "--judge-tries", min=1, max=10, help=(
-    "Judge replies per verdict: the first plus re-asks with the validation error."))
-JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
-                                help="Output token limit per judge call.")
-JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
-                                 help="Judge sampling temperature (default: the provider's).")
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
-NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the cache.")
 HUMAN = typer.Option(None, "--human", help=(
     "Human labels, CSV or JSONL: task_id, rubric, value [, response_id | model, sample]"
     " [, rater]."))
-AS_JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
 BOOTSTRAP = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples.")
 WEIGHTS = typer.Option("quadratic", "--weights", help=(
     "Cohen's κ weights for ordinal/interval rubrics: quadratic, linear or none."))

@@ -16,10 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app, startup_gc
-from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
-from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
-                               JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
-                               watch)
+from judge.cli.judging import judging_table, make_plan, watch
+from judge.cli.options import (BATCH, BATCH_SIZE, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS,
+                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, POLL,
+                               RUBRIC, WAIT)
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -36,8 +36,11 @@ def _progress() -> Progress:
                     console=console, refresh_per_second=4, transient=False)
 
 
-async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
-                   judging: tuple[Any, Any] | None = None) -> RunResult:
+async def execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
+                  judging: tuple[Any, Any] | None = None) -> RunResult:
+    """Run ``runner`` over everything not in ``done`` with a progress bar per model (and,
+    with ``judging`` = (session, judge providers), judge as responses arrive); SIGTERM
+    cancels it like Ctrl-C. The online part of `judge run --batch` goes through here too."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     for sig in (signal.SIGTERM,):
@@ -179,7 +182,7 @@ def run(
     limit: Optional[int] = typer.Option(None, help="Only the first N tasks (before samples).",
                                         min=1),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run directory."),
-    out: Path = typer.Option(Path("runs"), "--out", help="Where run directories go."),
+    out: Path = OUT,
     resume: Optional[str] = typer.Option(None, "--resume", help=(
         "Finish a killed or failed run (id or path): done tasks are not called again; "
         "failed ones are retried; the run keeps its samples, seed, temperature, max tokens "
@@ -192,7 +195,7 @@ def run(
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature."),
     max_tokens: int = typer.Option(1024, "--max-tokens", help="Output token limit per call."),
     seed: Optional[int] = typer.Option(0, help="Base seed (sample i uses seed+i)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    no_cache: bool = NO_CACHE,
     rpm: Optional[float] = typer.Option(None, "--rpm", min=0.001, help=(
         "Requests per minute per model (a spec's ?rpm=N wins; ?concurrency=N likewise).")),
     tpm: Optional[float] = typer.Option(None, "--tpm", min=1, help=(
@@ -269,7 +272,7 @@ def run(
     if live is not None:
         runner.observers.insert(0, live.observe)
     try:
-        result = asyncio.run(_execute(runner, done, judging=judging))
+        result = asyncio.run(execute(runner, done, judging=judging))
     except (KeyboardInterrupt, asyncio.CancelledError):
         if live is not None:
             live.discard()

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON
 from judge.errors import ConfigError, InputError
 from judge.traces import parse_trace, summarize, write_run_traces
 from judge.traces.inputs import iter_jsonl, read_text
@@ -80,7 +81,7 @@ def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
 def traces(
     input: str = typer.Argument(..., help="A text file, '-' for stdin, a JSONL file of "
                                 "{id, text, answer?} lines, or a run directory."),
-    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout."),
+    as_json: bool = AS_JSON,
     lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
 ) -> None:
     """Find self-check and correction events (with episodes and follow-through) in

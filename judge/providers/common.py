@@ -95,8 +95,12 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
 
 
 def body_error(body: object) -> tuple[str | None, str | None]:
-    """(type, message) from a vendor error body ``{"error": {"type", "message"}}``."""
+    """(type, message) from a vendor error body ``{"error": {"type", "message"}}``, or from
+    that inner object alone (the openai SDK's ``APIStatusError.body``), so both paths give
+    the same message."""
     err = body.get("error") if isinstance(body, dict) else None
+    if err is None and isinstance(body, dict) and isinstance(body.get("message"), str):
+        err = body
     if isinstance(err, dict):
         etype = err.get("type") or err.get("code")
         msg = err.get("message")
@@ -167,12 +171,14 @@ def dropped(spec: str, what: str) -> RetryableProviderError:
     return RetryableProviderError(redact(what), model=spec)
 
 
-def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float,
+def map_sdk_error(sdk: ModuleType | None, spec: str, exc: BaseException, timeout: float,
                   secret: str | None = None) -> ProviderError:
-    """Map an exception from the ``openai`` or ``anthropic`` SDK (same class names), the
-    transport underneath, or JSON decoding, to a judge ProviderError; ``secret`` (the key in
+    """The one error mapping of every hosted call path: an exception from the ``openai`` or
+    ``anthropic`` SDK (same class names; ``sdk=None`` on the direct aiohttp path), the
+    transport underneath, or JSON decoding → a judge ProviderError; ``secret`` (the key in
     use, whatever its variable is called) is scrubbed from the message. Re-raises bugs."""
-    return scrub(_map(sdk, spec, exc, timeout), secret)
+    mapped = _map_sdk(sdk, spec, exc, timeout) if sdk is not None else None
+    return scrub(mapped or _map_transport(spec, exc, timeout), secret)
 
 
 def scrub(err: ProviderError, secret: str | None) -> ProviderError:
@@ -191,10 +197,10 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> ProviderError:
-    if isinstance(exc, ProviderError):
-        return exc
-    if isinstance(exc, (sdk.APITimeoutError, asyncio.TimeoutError)):
+def _map_sdk(sdk: ModuleType, spec: str, exc: BaseException,
+             timeout: float) -> ProviderError | None:
+    """The SDK's own exception classes (None: not one of them)."""
+    if isinstance(exc, sdk.APITimeoutError):
         root = _root_cause(exc)
         if isinstance(root, OSError) and not isinstance(root, TimeoutError):
             return dropped(spec, f"connection error: {type(root).__name__}")
@@ -207,6 +213,15 @@ def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> Prov
     if isinstance(exc, sdk.APIError):  # an error event inside a stream
         body = exc.body if isinstance(exc.body, dict) else {"message": exc.message}
         return status_error(spec, 200, {"error": body}, None, exc.message)
+    return None
+
+
+def _map_transport(spec: str, exc: BaseException, timeout: float) -> ProviderError:
+    """Everything below the SDKs (aiohttp, httpx, sockets, JSON), whichever path raised it."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return RetryableProviderError(f"no reply within {timeout:g} s", model=spec)
     if isinstance(exc, ValueError):  # json.JSONDecodeError / orjson.JSONDecodeError
         return dropped(spec, "invalid JSON in the reply")
     if isinstance(exc, OSError) or type(exc).__module__.startswith(("httpx", "aiohttp")):

@@ -87,3 +87,19 @@ def test_direct_and_sdk_paths_map_errors_alike(fault: str) -> None:
     assert (direct.status, direct.decision) == (sdk.status, sdk.decision)
     if fault != "drop":  # the transport's own exception class names differ
         assert str(direct).replace("?http=httpx", "") == str(sdk).replace("?http=httpx", "")
+
+
+COMMANDS = ["run", "traces", "rejudge", "agreement", "analyze", "compare", "report", "spot",
+            "probes validate", "probes show", "models list", "models install", "batch status",
+            "batch collect", "batch cancel", "batch rejudge"]
+
+
+def test_every_command_help_has_examples() -> None:
+    from tests.conftest import judge_cli
+
+    for command in COMMANDS:
+        out = judge_cli(*command.split(), "--help", env={"COLUMNS": "200"}, check=True).stdout
+        assert "Examples:" in out, command
+        examples = [x.strip() for x in out.split("Examples:", 1)[1].splitlines()
+                    if x.strip().startswith("judge ")]
+        assert examples and all(e.startswith(f"judge {command}") for e in examples), command

@@ -48,7 +48,16 @@ def analyze_cmd(
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
-    reflection; and, with two or more models, model-vs-model differences."""
+    reflection; and, with two or more models, model-vs-model differences.
+
+    Examples:
+
+    ```
+    judge analyze RUN_ID
+    judge analyze runs/RUN_ID --json > analysis.json
+    judge analyze RUN_ID --min-intention 3 --no-all-core
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.report.terminal import analysis_renderables
 
@@ -79,7 +88,16 @@ def compare_cmd(
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
     paired bootstrap 95% interval, exact McNemar on task pass/fail, and the tasks that
-    flipped. A report, not a gate: exit 0 unless --fail-if-worse DIM finds B worse."""
+    flipped. A report, not a gate: exit 0 unless --fail-if-worse DIM finds B worse.
+
+    Examples:
+
+    ```
+    judge compare RUN_A RUN_B
+    judge compare RUN_A RUN_B --fail-if-worse faithfulness   # exit 1 when B is significantly worse
+    judge compare RUN_ID --a openai:gpt-5-mini --b compat:qwen3@http://localhost:8000/v1
+    ```
+    """
     from judge.analysis import compare_rows, load_run, pick_arm
     from judge.analysis.metrics import DIM_KIND
     from judge.report.terminal import comparison_tables
@@ -131,7 +149,15 @@ def report_cmd(
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
-    queue of the items the judge was least sure about."""
+    queue of the items the judge was least sure about.
+
+    Examples:
+
+    ```
+    judge report RUN_ID -o report.html
+    judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.analysis.analyze import order_runs
     from judge.report.html import write_report

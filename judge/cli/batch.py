@@ -175,7 +175,15 @@ def status_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path
                refresh: bool = typer.Option(True, "--refresh/--no-refresh", help=(
                    "Ask the vendors for the current state (default) or show the manifest."))
                ) -> None:
-    """Each batch of a run: vendor id, model, phase, state, done/failed/expired/total."""
+    """Each batch of a run: vendor id, model, phase, state, done/failed/expired/total.
+
+    Examples:
+
+    ```
+    judge batch status RUN_ID
+    judge batch status RUN_ID --no-refresh
+    ```
+    """
     from judge.batch.engine import BatchEngine, PassReport
     from judge.errors import StoreError
 
@@ -214,7 +222,16 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
                     "Poll until every batch (judging included) is done and collected.")),
                 poll: float = POLL) -> None:
     """Collect ended batches into responses.jsonl / judgments.jsonl (each item once), then
-    start judging once generation is in. Exit 1 when failed items remain after --wait."""
+    start judging once generation is in. Exit 1 when failed items remain after --wait.
+
+    Examples:
+
+    ```
+    judge batch collect RUN_ID
+    judge batch collect RUN_ID --wait
+    judge batch collect RUN_ID --retry-failed
+    ```
+    """
     from judge.batch.engine import BatchEngine
 
     ctx = _open(run, out, lock=True)
@@ -246,7 +263,14 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
 def cancel_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path."),
                out: Path = OUT) -> None:
     """Cancel every batch in flight. Finished items are kept: `judge batch collect RUN`
-    gathers them; cancelled items go to errors.jsonl (retry with --retry-failed)."""
+    gathers them; cancelled items go to errors.jsonl (retry with --retry-failed).
+
+    Examples:
+
+    ```
+    judge batch cancel RUN_ID
+    ```
+    """
     from judge.batch.engine import BatchEngine
 
     ctx = _open(run, out, lock=True)
@@ -277,7 +301,14 @@ def rejudge_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
                 poll: float = POLL) -> None:
     """Judge a finished run's responses (again) through batch APIs: `judge rejudge` at
     batch prices. openai:/anthropic: judges are batched, others run online; finished
-    judgments are skipped. Follow it with `judge batch status|collect RUN`."""
+    judgments are skipped. Follow it with `judge batch status|collect RUN`.
+
+    Examples:
+
+    ```
+    judge batch rejudge RUN_ID --judge openai:gpt-5-mini --rubric intention --wait
+    ```
+    """
     from judge.batch.context import open_context
     from judge.batch.engine import BatchEngine
     from judge.batch.start import prepare_rejudge

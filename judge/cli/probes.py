@@ -24,7 +24,15 @@ console = Console()
 @probes_app.command("validate")
 def validate(paths: list[Path] = typer.Argument(..., help="Probe set YAML files.")) -> None:
     """Check probe sets: schema, ids, references, page files, templates. Exit 2 on the first
-    bad file (every error names file, line and item)."""
+    bad file (every error names file, line and item).
+
+    Examples:
+
+    ```
+    judge probes validate probes/web-summaries.yaml
+    judge probes validate probes/*.yaml
+    ```
+    """
     bad = 0
     for path in paths:
         try:
@@ -48,7 +56,14 @@ def validate(paths: list[Path] = typer.Argument(..., help="Probe set YAML files.
 
 @probes_app.command("show")
 def show(path: Path = typer.Argument(..., help="A probe set YAML file.")) -> None:
-    """Tables of pages, queries and combos, with the task count."""
+    """Tables of pages, queries and combos, with the task count.
+
+    Examples:
+
+    ```
+    judge probes show probes/web-summaries.yaml
+    ```
+    """
     probes = load_probeset(path)
     tasks = expand(probes)
     per_page = Counter(t.page_ids[0] for t in tasks if t.kind == "single")

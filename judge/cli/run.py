@@ -225,6 +225,15 @@ def run(
 
     With --batch, openai:/anthropic: models go through the vendors' batch APIs (see
     `judge batch --help`); judging follows as a second phase once responses are in.
+
+    Examples:
+
+    ```
+    judge run probes/web-summaries.yaml --model local --limit 6 --samples 1
+    judge run probes/web-summaries.yaml -m openai:gpt-5-mini -m anthropic:claude-sonnet-4-5 --max-cost 2
+    judge run probes/web-summaries.yaml -m compat:qwen3@http://localhost:8000/v1 --judge local --rubric intention
+    judge run --resume RUN_ID
+    ```
     """
     from judge.runs import LiveTraces, finish
 

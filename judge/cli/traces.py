@@ -85,7 +85,16 @@ def traces(
     lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
 ) -> None:
     """Find self-check and correction events (with episodes and follow-through) in
-    reasoning. A run directory gets a traces.jsonl and a per-model summary."""
+    reasoning. A run directory gets a traces.jsonl and a per-model summary.
+
+    Examples:
+
+    ```
+    judge traces trace.txt
+    judge traces items.jsonl --json
+    judge traces runs/RUN_ID/
+    ```
+    """
     if lang not in LANGS:
         raise ConfigError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     code = None if lang == "auto" else lang

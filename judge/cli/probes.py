@@ -30,7 +30,7 @@ def validate(paths: list[Path] = typer.Argument(..., help="Probe set YAML files.
 
     ```
     judge probes validate probes/web-summaries.yaml
-    judge probes validate probes/*.yaml
+    judge probes validate probes/bad.yaml   # exit 2: file, line and item of each error
     ```
     """
     bad = 0

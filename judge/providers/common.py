@@ -177,6 +177,8 @@ def map_sdk_error(sdk: ModuleType | None, spec: str, exc: BaseException, timeout
     ``anthropic`` SDK (same class names; ``sdk=None`` on the direct aiohttp path), the
     transport underneath, or JSON decoding → a judge ProviderError; ``secret`` (the key in
     use, whatever its variable is called) is scrubbed from the message. Re-raises bugs."""
+    if isinstance(exc, ProviderError):
+        return scrub(exc, secret)
     mapped = _map_sdk(sdk, spec, exc, timeout) if sdk is not None else None
     return scrub(mapped or _map_transport(spec, exc, timeout), secret)
 

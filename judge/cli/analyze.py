@@ -8,11 +8,12 @@ from typing import Optional
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON, OUT
 from judge.errors import ConfigError
 
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 MIN_INTENTION = typer.Option(4.0, "--min-intention",
                              help="Success needs an intention score ≥ this (1–5).")
 ALL_CORE = typer.Option(True, "--all-core/--no-all-core",
@@ -23,7 +24,6 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
                          help="Success also needs faithfulness ≥ this (0–1).")
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
-AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
 NO_CORRECTION = typer.Option(False, "--no-correction", help=(
     "Show raw p-values and decide significance on them (default: Holm-adjusted across "
     "the dimensions compared and McNemar)."))
@@ -52,7 +52,16 @@ def analyze_cmd(
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
-    reflection; and, with two or more models, model-vs-model differences."""
+    reflection; and, with two or more models, model-vs-model differences.
+
+    Examples:
+
+    ```
+    judge analyze RUN_ID
+    judge analyze runs/RUN_ID --json > analysis.json
+    judge analyze RUN_ID --min-intention 3 --no-all-core
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.report.terminal import analysis_renderables
 
@@ -167,7 +176,15 @@ def report_cmd(
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
-    queue of the items the judge was least sure about."""
+    queue of the items the judge was least sure about.
+
+    Examples:
+
+    ```
+    judge report RUN_ID -o report.html
+    judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.analysis.analyze import order_runs
     from judge.report.html import write_report
@@ -176,4 +193,5 @@ def report_cmd(
     result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
                      gate, correction="none" if no_correction else "holm")
     size = write_report(result, loaded, output, title=title)
-    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)
+    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
+                               markup=False)

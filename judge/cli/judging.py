@@ -37,6 +37,9 @@ JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
                                 help="Output token limit per judge call.")
 JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
                                  help="Judge sampling temperature (default: the provider's).")
+USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
+    "Judge coverage against unconfirmed key points too (`draft: true`, written by `judge "
+    "probes new|import --draft-key-points`); without it drafts count as absent."))
 OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
 NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the cache.")
@@ -54,13 +57,13 @@ AGGREGATE = typer.Option(None, "--aggregate", help=(
 
 def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: bool,
               tries: int, max_tokens: int, temperature: float | None, concurrency: int = 4,
-              use_cache: bool = True) -> Any:
+              use_cache: bool = True, use_drafts: bool = False) -> Any:
     """A checked JudgePlan from CLI options."""
     from judge.grading.grader import GraderSettings
     from judge.grading.session import JudgePlan
 
     plan = JudgePlan(judges=judges, rubrics=rubrics, samples=samples, cross_query=cross_query,
-                     concurrency=concurrency,
+                     concurrency=concurrency, use_drafts=use_drafts,
                      grader=GraderSettings(tries=tries, max_tokens=max_tokens,
                                            temperature=temperature, use_cache=use_cache))
     plan.check()
@@ -99,6 +102,7 @@ def rejudge_cmd(
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: float | None = JUDGE_TEMPERATURE,
     concurrency: int = CONCURRENCY, no_cache: bool = NO_CACHE, out: Path = OUT,
+    use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
 
@@ -111,7 +115,7 @@ def rejudge_cmd(
     if not judge:
         raise ConfigError("give at least one --judge, e.g. --judge local")
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, concurrency, not no_cache)
+                     judge_temperature, concurrency, not no_cache, use_drafts)
     providers = build_judges(plan)
     session = open_for_rejudge(run, out, plan)
     console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False)

@@ -23,6 +23,7 @@ for _name in ("trafilatura", "htmldate", "courlan"):
 # Only dates the markup states (meta tags, <time>, JSON-LD), never a guess from a copyright line.
 _DATE_CONFIG = {"extensive_search": False, "original_date": True}
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,15 @@ def decode_html(raw: bytes) -> str:
 
 
 def _tidy(markdown: str) -> str:
-    lines = [line.rstrip() for line in markdown.splitlines()]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    """Trailing spaces off; the source's indentation off paragraph lines (kept in code
+    fences and on nested list items); at most one blank line in a row."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        keep = fenced or _LIST_ITEM.match(line)
+        out.append(line.rstrip() if keep else line.strip())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(out)).strip()
 
 
 def extract_html(raw: bytes) -> HtmlText:

@@ -23,6 +23,7 @@ for _name in ("trafilatura", "htmldate", "courlan"):
 # Only dates the markup states (meta tags, <time>, JSON-LD), never a guess from a copyright line.
 _DATE_CONFIG = {"extensive_search": False, "original_date": True}
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
 
@@ -41,14 +42,18 @@ def extractor_version() -> str:
 
 
 def decode_html(raw: bytes) -> str:
-    """The document as text: UTF-8 when it is, else the encoding charset_normalizer finds."""
+    """The document as text: the charset its markup declares, else UTF-8 when it is, else
+    windows-1252 (what browsers assume for undeclared legacy pages)."""
+    declared = _CHARSET.search(raw[:4096])
+    if declared:
+        try:
+            return raw.decode(declared.group(1).decode("ascii"), errors="replace")
+        except LookupError:  # an unknown encoding name
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(raw).best()
-        return str(best) if best is not None else raw.decode("latin-1")
+        return raw.decode("cp1252", errors="replace")
 
 
 def _tidy(markdown: str) -> str:

@@ -82,6 +82,7 @@ class ResponseRow:
     strategy_match: bool | None = None
     all_core: bool | None = None
     core_hit: float | None = None
+    points: dict[str, str] = field(default_factory=dict)  # counted key point -> status
     k_core: int = 0
     cross: dict[str, float] = field(default_factory=dict)
     pairwise: dict[str, float] = field(default_factory=dict)  # other response id -> own share
@@ -170,6 +171,12 @@ def _apply_coverage(row: ResponseRow, oks: list[dict[str, Any]], core: list[str]
                     roles: dict[str, str]) -> None:
     row.all_core = _majority([f for j in oks if (f := _all_core(j, core, roles)) is not None])
     row.core_hit = _mean([h for j in oks if (h := V.core_hit_rate(j, core)) is not None])
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for j in oks:
+        for pid, status in V.point_statuses(j.get("verdict")).items():
+            if pid in roles:
+                votes[pid][status] += 1
+    row.points = {pid: votes[pid].most_common(1)[0][0] for pid in roles if votes.get(pid)}
     scores = [x for j in oks if (x := _coverage_score(j, roles)) is not None]
     if scores:
         row.scores["coverage"] = sum(scores) / len(scores)

@@ -301,7 +301,7 @@ def _read_url(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int
     try:
         got = read_snapshot(path.parent, str(page["url"]))
     except PageError as exc:
-        _fail(shown, data, lines, ("pages", i, "url"), exc.detail)
+        _fail(shown, data, lines, ("pages", i, "url"), f": {exc.detail}")
         raise  # unreachable
     if got is None:
         return False
@@ -315,7 +315,7 @@ def _missing_snapshots(path: Path, shown: str, data: dict[str, Any], lines: dict
     others = [f"'{data['pages'][i].get('id')}'" for i, _ in missing[1:]]
     more = f"; {len(others)} more url page(s) have none: {', '.join(others)}" if others else ""
     _fail(shown, data, lines, ("pages", first, "url"),
-          f"no snapshot of {url}{more} — judge reads pages only from snapshots: fetch them "
+          f": no snapshot of {url}{more} — judge reads pages only from snapshots: fetch them "
           f"once with `judge probes fetch {shown}`")
 
 

@@ -79,7 +79,8 @@ def subject_for(probes: ProbeSet, response: ResponseRecord, against: Query | Non
     if response.task_kind == "combo":
         combo = _combo(probes, response.combo_id)
         query_id, text, intent = response.combo_id, combo.query if combo else "", "combo"
-        kps = [KeyPointRef(f"{p.id}/{k.id}", k.role, k.text, k.draft) for p in pages for k in p.key_points]
+        kps = [KeyPointRef(f"{p.id}/{k.id}", k.role, k.text, k.draft)
+               for p in pages for k in p.key_points]
     else:
         q = against or probes.query_by_id(str(response.query_id))
         query_id, text, intent = q.id, q.text, q.intent

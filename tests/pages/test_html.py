@@ -98,3 +98,12 @@ def test_legacy_encoding_and_template_syntax_stay_data() -> None:
 def test_empty_file_is_an_error() -> None:
     with pytest.raises(PageError, match="is empty"):
         extract_html(b"   ")
+
+
+def test_spot_page_command_reads_html_like_probe_sets() -> None:
+    from judge.spot.inputs import read_page
+
+    page = read_page(PAGES / "review-espresso-grinder.html", "review")
+    assert page.title.startswith("Halden Burr 64 review")
+    assert "## Verdict" in page.body and "<div" not in page.body and "143 partners" not in page.body
+    assert page.extraction is not None and page.extraction.extractor == "trafilatura"

@@ -41,15 +41,17 @@ def extractor_version() -> str:
     return version("trafilatura")
 
 
-def decode_html(raw: bytes) -> str:
-    """The document as text: the charset its markup declares, else UTF-8 when it is, else
-    windows-1252 (what browsers assume for undeclared legacy pages)."""
+def decode_html(raw: bytes, charset: str | None = None) -> str:
+    """The document as text: the charset the server sent (``charset``), else the one its
+    markup declares, else UTF-8 when it is, else windows-1252 (what browsers assume for
+    undeclared legacy pages)."""
     declared = _CHARSET.search(raw[:4096])
-    if declared:
-        try:
-            return raw.decode(declared.group(1).decode("ascii"), errors="replace")
-        except LookupError:  # an unknown encoding name
-            pass
+    for name in (charset, declared.group(1).decode("ascii") if declared else None):
+        if name:
+            try:
+                return raw.decode(name, errors="replace")
+            except LookupError:  # an unknown encoding name
+                continue
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -68,12 +70,13 @@ def _tidy(markdown: str) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(out)).strip()
 
 
-def extract_html(raw: bytes) -> HtmlText:
-    """Main text (markdown), title and publication date; PageError when there is no text."""
+def extract_html(raw: bytes, charset: str | None = None) -> HtmlText:
+    """Main text (markdown), title and publication date; PageError when there is no text.
+    ``charset``: the one an HTTP response declared, if any."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
-    html = decode_html(raw)
+    html = decode_html(raw, charset)
     if not html.strip():
         raise PageError("is empty")
     text = trafilatura.extract(html, output_format="markdown", include_tables=True,

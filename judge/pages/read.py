@@ -41,7 +41,7 @@ def read_page_bytes(raw: bytes, kind: SourceKind, source: str,
     if kind == "html":
         from judge.pages.html import extract_html, extractor_version
 
-        h = extract_html(raw)
+        h = extract_html(raw, _charset(snapshot.content_type) if snapshot else None)
         return PageText(h.text, Extraction(
             **common, chars_before=h.chars_before, chars_after=len(h.text),
             extractor="trafilatura", extractor_version=extractor_version(), title=h.title,
@@ -59,6 +59,15 @@ def read_page_bytes(raw: bytes, kind: SourceKind, source: str,
         raise PageError("is not UTF-8 text (save it as UTF-8, or as .html / .pdf to have "
                         "it extracted)") from None
     return PageText(text, Extraction(**common, chars_before=len(text), chars_after=len(text)))
+
+
+def _charset(content_type: str) -> str | None:
+    """``charset`` of a Content-Type header value, if it names one."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value.strip('"\' '):
+            return value.strip('"\' ')
+    return None
 
 
 def read_page_file(path: Path, source: str) -> PageText:

@@ -30,6 +30,9 @@ for the boat, half of it from a state grant.</p></article>
 <footer>Copyright Port Herald. All rights reserved.</footer></body></html>"""
 BARE = b"""<!doctype html><html><head><title>Loading</title><script>var a = 1;</script>
 </head><body><div id="app"></div><noscript></noscript></body></html>"""
+KOI8 = ("<html><body><article><p>Паром между гаванью и островом снова ходит каждый час, "
+        "а кодировку страницы сервер называет только в заголовке HTTP.</p></article></body>"
+        "</html>").encode("koi8-r")
 PDF = make_pdf([["Harbour ferry review", "The ferry carried 52,000 passengers in 2024."],
                 ["Costs rose 8% because of fuel prices."]], title="Ferry review 2024")
 
@@ -81,6 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
         elif route == "/report.pdf":
             self._send(200, PDF, "application/pdf")
+        elif route == "/koi8":  # the charset only in the HTTP header
+            self._send(200, KOI8, "text/html; charset=KOI8-R")
         elif route == "/bare":
             self._send(200, BARE, "text/html")
         else:

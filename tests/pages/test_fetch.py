@@ -58,6 +58,13 @@ def test_fetch_failures_say_why(tmp_path: Path, route: str, reason: str) -> None
     assert meta_path(tmp_path, f"{srv.url}{route}").exists() is kept
 
 
+def test_http_charset_decodes_the_snapshot(tmp_path: Path) -> None:
+    with page_server() as srv:
+        assert fetch_page(tmp_path, f"{srv.url}/koi8").ok
+        page = read_snapshot(tmp_path, f"{srv.url}/koi8")
+    assert page is not None and "Паром между гаванью и островом" in page.text
+
+
 def test_fetch_refuses_other_schemes(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("x")
     result = fetch_page(tmp_path, f"file://{tmp_path / 'secret.txt'}")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.options import AS_JSON, OUT
+from judge.cli.options import AS_JSON, OUT, USE_DRAFTS
 from judge.errors import ConfigError
 
 MIN_INTENTION = typer.Option(4.0, "--min-intention",
@@ -30,11 +30,28 @@ NO_CORRECTION = typer.Option(False, "--no-correction", help=(
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
-          min_faith: float | None):  # noqa: ANN202 - SuccessRule (imported lazily)
+          min_faith: float | None,
+          use_drafts: bool = False):  # noqa: ANN202 - SuccessRule (imported lazily)
     from judge.analysis.rows import SuccessRule
 
     return SuccessRule(min_intention=min_intention, all_core=all_core,
-                       min_coverage=min_coverage, min_faithfulness=min_faith)
+                       min_coverage=min_coverage, min_faithfulness=min_faith,
+                       use_drafts=use_drafts)
+
+
+def write_html_report(runs: list[str], output: Path, out: Path = Path("runs"),
+                      order: str = "given", title: str | None = None, rule: object = None,
+                      gate: float = 0.8, use_drafts: bool = False,
+                      correction: str = "holm") -> int:
+    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes."""
+    from judge.analysis import analyze, load_run
+    from judge.analysis.analyze import order_runs
+    from judge.report.html import write_report
+
+    loaded = order_runs([load_run(r, out) for r in runs], order)
+    result = analyze(loaded, rule or _rule(4.0, True, None, None, use_drafts), gate,
+                     correction=correction)
+    return write_report(result, loaded, output, title=title)
 
 
 def _print_json(data: object) -> None:
@@ -48,7 +65,7 @@ def analyze_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
-    no_correction: bool = NO_CORRECTION,
+    use_drafts: bool = USE_DRAFTS, no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
@@ -66,7 +83,7 @@ def analyze_cmd(
     from judge.report.terminal import analysis_renderables
 
     result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
-                                                 min_faithfulness), gate,
+                                                 min_faithfulness, use_drafts), gate,
                      correction="none" if no_correction else "holm")
     if as_json:
         _print_json(result.to_dict())
@@ -90,6 +107,7 @@ def compare_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, no_correction: bool = NO_CORRECTION,
+    use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
     paired BCa bootstrap 95% interval over tasks, p-values Holm-corrected across the
@@ -123,7 +141,8 @@ def compare_cmd(
                           "models (`judge compare RUN --a SPEC --b SPEC`)")
     ra = load_run(run_a, out)
     rb = ra if run_b is None else load_run(run_b, out)
-    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness).decided([ra, rb])
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness,
+                 use_drafts).decided([ra, rb])
     arm_a, arm_b = pick_arm(ra, rule, a), pick_arm(rb, rule, b)
     comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label,
                         "none" if no_correction else "holm")
@@ -172,7 +191,7 @@ def report_cmd(
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
-    gate: float = GATE, no_correction: bool = NO_CORRECTION,
+    gate: float = GATE, no_correction: bool = NO_CORRECTION, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
@@ -185,13 +204,8 @@ def report_cmd(
     judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
     ```
     """
-    from judge.analysis import analyze, load_run
-    from judge.analysis.analyze import order_runs
-    from judge.report.html import write_report
-
-    loaded = order_runs([load_run(r, out) for r in runs], order)
-    result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
-                     gate, correction="none" if no_correction else "holm")
-    size = write_report(result, loaded, output, title=title)
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
+    size = write_html_report(runs, output, out, order, title, rule, gate,
+                             correction="none" if no_correction else "holm")
     Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
                                markup=False)

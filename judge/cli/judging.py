@@ -21,7 +21,8 @@ from rich.text import Text
 
 from judge.cli.app import app
 from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
-                               JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, RUBRIC)
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS, NO_CACHE, OUT,
+                               RUBRIC)
 
 console = Console(stderr=True)
 
@@ -39,13 +40,13 @@ AGGREGATE = typer.Option(None, "--aggregate", help=(
 
 def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: bool,
               tries: int, max_tokens: int, temperature: float | None, concurrency: int = 4,
-              use_cache: bool = True) -> Any:
+              use_cache: bool = True, use_drafts: bool = False) -> Any:
     """A checked JudgePlan from CLI options."""
     from judge.grading.grader import GraderSettings
     from judge.grading.session import JudgePlan
 
     plan = JudgePlan(judges=judges, rubrics=rubrics, samples=samples, cross_query=cross_query,
-                     concurrency=concurrency,
+                     concurrency=concurrency, use_drafts=use_drafts,
                      grader=GraderSettings(tries=tries, max_tokens=max_tokens,
                                            temperature=temperature, use_cache=use_cache))
     plan.check()
@@ -84,6 +85,7 @@ def rejudge_cmd(
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
     concurrency: int = CONCURRENCY, no_cache: bool = NO_CACHE, out: Path = OUT,
+    use_drafts: bool = JUDGE_USE_DRAFTS,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
 
@@ -104,7 +106,7 @@ def rejudge_cmd(
     if not judge:
         raise ConfigError("give at least one --judge, e.g. --judge local")
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, concurrency, not no_cache)
+                     judge_temperature, concurrency, not no_cache, use_drafts)
     providers = build_judges(plan)
     session = open_for_rejudge(run, out, plan)
     console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False,

@@ -31,6 +31,14 @@ JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
                                 help="Output token limit per judge call.")
 JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
                                  help="Judge sampling temperature (default: the provider's).")
+JUDGE_USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
+    "Judge coverage against unconfirmed key points too (`draft: true`, written by `judge "
+    "probes new|import --draft-key-points`); without it drafts count as absent."))
+
+# --- analysis: `judge analyze|compare|report` -------------------------------------------------
+USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
+    "Count unconfirmed key points (`draft: true`) in coverage and all-core; without it they "
+    "are absent (a draft the judge never saw cannot count: judge with --use-drafts)."))
 
 # --- batch mode: `judge run --batch`, `judge batch ...` --------------------------------------
 POLL = typer.Option(30.0, "--poll", min=0.0, help="Seconds between polls with --wait.")

@@ -18,8 +18,8 @@ from rich.text import Text
 from judge.cli.app import app, startup_gc
 from judge.cli.judging import judging_table, make_plan, watch
 from judge.cli.options import (BATCH, BATCH_SIZE, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS,
-                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, POLL,
-                               RUBRIC, WAIT)
+                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS,
+                               NO_CACHE, OUT, POLL, RUBRIC, WAIT)
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -147,7 +147,9 @@ def _setup_run(probeset: Path, models: list[str], plan: Any, out: Path, run_id: 
     from judge.probeset import load_probeset
     from judge.runs import prepare_run
 
-    probes = load_probeset(probeset)
+    from judge.selection import select
+
+    probes = select(load_probeset(probeset), settings.pop("tasks"))
     settings["samples"] = settings["samples"] or probes.samples
     run_settings = RunSettings(**settings)
     judge_providers = _build_judges(plan) if plan else {}
@@ -156,6 +158,17 @@ def _setup_run(probeset: Path, models: list[str], plan: Any, out: Path, run_id: 
                   f"{run_settings.samples} samples × {len(models)} model(s) = {pending} calls → "
                   f"{runner.store.path}", highlight=False, markup=False)
     return runner, plan, judge_providers
+
+
+def _report(run_dir: Path, use_drafts: bool) -> None:
+    """``--report``: the run's HTML report, written next to its records."""
+    from judge.cli.analyze import write_html_report
+
+    path = run_dir / "report.html"
+    size = write_html_report([str(run_dir)], path, use_drafts=use_drafts)
+    console.print(f"report: {path} ({size / 1024:.0f} KiB) — open it in a browser",
+                  highlight=False)
+    typer.echo(str(path))
 
 
 def _build_judges(plan: Any) -> dict[str, Any]:
@@ -181,6 +194,12 @@ def run(
                                           help="Samples per task (default: the probe set's)."),
     limit: Optional[int] = typer.Option(None, help="Only the first N tasks (before samples).",
                                         min=1),
+    task: list[str] = typer.Option([], "--task", "-t", help=(
+        "Only this task: PAGE:QUERY (e.g. news-transit-fares:overview) or a COMBO id; "
+        "repeat for several. The run's probe set is that slice.")),
+    report: bool = typer.Option(False, "--report", help=(
+        "Write `judge report` of the run to RUN_DIR/report.html when it ends and print "
+        "its path.")),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run directory."),
     out: Path = OUT,
     resume: Optional[str] = typer.Option(None, "--resume", help=(
@@ -208,6 +227,7 @@ def run(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
+    use_drafts: bool = JUDGE_USE_DRAFTS,
     batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
     poll: float = POLL,
     no_traces: bool = typer.Option(False, "--no-traces", help=(
@@ -238,7 +258,10 @@ def run(
     from judge.runs import LiveTraces, finish
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, use_cache=not no_cache) if judge else None
+                     judge_temperature, use_cache=not no_cache,
+                     use_drafts=use_drafts) if judge else None
+    if task and resume:
+        raise ConfigError("--task picks tasks of a new run; --resume finishes the run's own")
     if wait and not batch:
         raise ConfigError("--wait goes with --batch (or use `judge batch collect RUN --wait`)")
     with startup_gc():
@@ -259,7 +282,8 @@ def run(
                 raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
                                   "--model local`, or --resume RUN_ID")
             runner, plan, judge_providers = _setup_run(
-                probeset, model, plan, out, run_id, samples=samples, limit=limit, seed=seed,
+                probeset, model, plan, out, run_id, tasks=task, samples=samples, limit=limit,
+                seed=seed,
                 temperature=temperature, max_tokens=max_tokens, concurrency=concurrency,
                 attempts=attempts, use_cache=not no_cache, rpm=rpm, tpm=tpm, max_cost=max_cost,
                 prices=str(prices) if prices else None)
@@ -302,6 +326,8 @@ def run(
                                           f"{result.wall_s:.1f}s"))
     if session is not None:
         Console().print(judging_table(session))
+    if report:
+        _report(runner.store.path, use_drafts)
     if result.budget_stop:
         console.print(f"[yellow]stopped scheduling:[/] {escape(result.budget_stop)}; continue "
                       f"with `judge run --resume {escape(runner.store.run_id)} --max-cost USD`",

@@ -230,3 +230,13 @@ def template_hash(templates: Templates, rubric: Rubric) -> str:
     """sha256 over the rubric's template and the shared judge macros it imports."""
     parts = [templates.sha256(rubric.template), templates.sha256(COMMON_TEMPLATE)]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def judgment_hash(templates: Templates, rubric: Rubric, subject: Subject) -> str:
+    """The template hash a judgment records: a coverage verdict over draft key points
+    (``--use-drafts``) is another judgment than one over the confirmed points alone, so a
+    rejudge with drafts is not skipped as done."""
+    base = template_hash(templates, rubric)
+    if rubric.name == "coverage" and any(k.draft for k in subject.key_points):
+        return hashlib.sha256(f"{base}+drafts".encode()).hexdigest()
+    return base

@@ -24,7 +24,7 @@ from judge.grading.grader import Grader, GraderSettings, Outcome
 from judge.grading.hints import events_for
 from judge.grading.io import judged_keys
 from judge.grading.pairwise import judge_pair
-from judge.grading.rubrics import RUBRICS, Rubric, get_rubrics, template_hash
+from judge.grading.rubrics import RUBRICS, Rubric, get_rubrics, judgment_hash, template_hash
 from judge.grading.subject import Subject, other_queries, subject_for
 from judge.probeset import ProbeSet
 from judge.providers.base import Provider
@@ -42,6 +42,7 @@ class JudgePlan(BaseModel):
     rubrics: list[str] = Field(default_factory=list)  # empty: every rubric that applies
     samples: int = Field(default=1, ge=1, le=100)  # judge samples per item (test-retest)
     cross_query: bool = False
+    use_drafts: bool = False  # judge coverage against draft key points too
     concurrency: int = Field(default=4, ge=1)
     grader: GraderSettings = Field(default_factory=GraderSettings)
 
@@ -108,6 +109,7 @@ class JudgingSession:
     def __init__(self, store: RunStore, probes: ProbeSet, templates: Templates, plan: JudgePlan,
                  models: list[str], traces: dict[str, dict[str, Any]] | None = None) -> None:
         plan.check()
+        probes = probes if plan.use_drafts else probes.without_drafts()
         self.store, self.probes, self.templates, self.plan = store, probes, templates, plan
         self.models = models
         self.rubrics = get_rubrics(plan.rubrics)
@@ -217,7 +219,8 @@ class JudgingSession:
         s = item.subject
         jid = judgment_id(s.response.id, spec, item.rubric.name, item.judge_sample,
                           s.against_query_id, s.other.id if s.other else None)
-        key = (jid, self._hashes[item.rubric.name])
+        key = (jid, self._hashes[item.rubric.name] if not self.plan.use_drafts
+               else judgment_hash(self.templates, item.rubric, s))
         if key in self.done:
             self.tallies.setdefault((spec, item.rubric.name), Tally()).skipped += 1
             return False
@@ -253,6 +256,7 @@ def manifest_entry(plan: JudgePlan, templates: Templates) -> dict[str, Any]:
             "rubrics_selected": plan.rubrics or "all that apply",
             "templates": {r.template: template_hash(templates, r) for r in rubrics},
             "samples": plan.samples, "cross_query": plan.cross_query,
+            "use_drafts": plan.use_drafts,
             "grader": plan.grader.model_dump(mode="json"), "started": now_iso()}
 
 

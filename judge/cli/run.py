@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
 from judge.cli.app import app, startup_gc
 from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
-from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
-                               JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
-                               watch)
+from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_CONCURRENCY, JUDGE_MAX_TOKENS,
+                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC,
+                               judging_table, make_plan, warn_unpriced)
+from judge.cli.progress import RunProgress
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -25,12 +24,6 @@ if TYPE_CHECKING:
     from judge.runs import LiveTraces
 
 console = Console(stderr=True)
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                    console=console, refresh_per_second=4, transient=False)
 
 
 async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
@@ -42,17 +35,19 @@ async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int
             loop.add_signal_handler(sig, main.cancel)  # type: ignore[union-attr]
         except (NotImplementedError, RuntimeError):
             pass
-    with _progress() as progress:
-        bars = {s.spec: progress.add_task(s.spec, total=runner.pending_for(s.spec, done))
-                for s in runner.specs}
-        runner.on_progress = lambda model: progress.advance(bars[model])
+    with RunProgress(console) as progress:
+        progress.track_models(runner, done)
         if judging is None:
-            return await runner.run(done)
-        from judge.grading.live import run_with_judging
+            result = await runner.run(done)
+        else:
+            from judge.grading.live import run_with_judging
 
-        session, providers = judging
-        watch(session, progress)
-        return await run_with_judging(runner, done, session, providers)
+            session, providers = judging
+            progress.track_judges(session)
+            progress.add_overall()
+            result = await run_with_judging(runner, done, session, providers)
+        progress.sync()
+        return result
 
 
 def summary_table(result: RunResult, title: str) -> Table:
@@ -66,9 +61,18 @@ def summary_table(result: RunResult, title: str) -> Table:
                       f"{t.input_tokens:,}", f"{t.output_tokens:,}",
                       f"{t.cost_usd:.4f}" if t.priced else "n/a")
     if any(t.priced for t in result.tallies.values()):
-        table.caption = (f"spent this session: ${result.cost_usd:.4f} (cache hits are free; "
-                         "n/a: no price for the model, see --prices)")
+        table.caption = (f"generation spent ${result.cost_usd:.4f} this session (cache hits "
+                         "are free; n/a: no price for the model, see --prices)")
     return table
+
+
+def _spend_line(runner: Runner) -> str | None:
+    """This session's spend, generation and judging, and the run's total."""
+    b = runner.budget
+    if not b.session and not b.before:
+        return None
+    return (f"spent this session: ${b.session:.4f} (generation ${b.generation:.4f}, judging "
+            f"${b.judging:.4f}); run total ${b.total:.4f}")
 
 
 def _traces(runner: Runner, live: LiveTraces | None) -> None:
@@ -162,7 +166,7 @@ def run(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
-    batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
+    judge_concurrency: Optional[int] = JUDGE_CONCURRENCY, batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
     poll: float = POLL,
     no_traces: bool = typer.Option(False, "--no-traces", help=(
         "Skip parsing self-check/correction traces into traces.jsonl (`judge traces RUN` "
@@ -171,7 +175,10 @@ def run(
     """Run a probe set: every page × query (and combo) × samples, for every --model.
 
     With --judge, responses are judged as they arrive (judgments.jsonl; see `judge
-    rejudge` to judge a run again and `judge agreement` for agreement statistics).
+    rejudge` to judge a run again and `judge agreement` for agreement statistics). Judges
+    are scheduled like models: --judge-concurrency (default: --concurrency), --rpm, --tpm,
+    --attempts, or the judge spec's own ?concurrency= ?rpm= ?tpm= ?attempts=; their spend
+    counts against --max-cost.
 
     Responses stream into runs/RUN_ID/responses.jsonl as they complete (failures into
     errors.jsonl). Exit code: 0 all done, 1 some tasks failed, 130 interrupted —
@@ -183,7 +190,8 @@ def run(
     from judge.runs import LiveTraces, finish
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, use_cache=not no_cache) if judge else None
+                     judge_temperature, judge_concurrency, not no_cache,
+                     attempts=attempts) if judge else None
     if wait and not batch:
         raise ConfigError("--wait goes with --batch (or use `judge batch collect RUN --wait`)")
     with startup_gc():
@@ -201,6 +209,8 @@ def run(
                                               ("prices", str(prices) if prices else None))
                             if v is not None}}
             runner, done, plan, judge_providers = _setup_resume(resume, out, overrides)
+            if plan is not None and judge_concurrency:
+                plan = plan.model_copy(update={"concurrency": judge_concurrency})
         else:
             if probeset is None:
                 raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
@@ -215,6 +225,8 @@ def run(
         from judge.cli.batch import run_in_batch_mode
 
         return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
+    warn_unpriced([s.spec for s in runner.specs] + (plan.judges if plan else []),
+                  runner.prices, runner.settings.max_cost)
     session = None
     if plan:
         from judge.grading.live import session_for_runner
@@ -248,6 +260,9 @@ def run(
                                           f"{result.wall_s:.1f}s"))
     if session is not None:
         Console().print(judging_table(session))
+    spend = _spend_line(runner)
+    if spend:
+        Console().print(spend, highlight=False)
     if result.budget_stop:
         console.print(f"[yellow]stopped scheduling:[/] {result.budget_stop}; continue with "
                       f"`judge run --resume {runner.store.run_id} --max-cost USD`",

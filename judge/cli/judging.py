@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.progress import RunProgress
+from judge.cli.progress import RunProgress, short_names
 
 console = Console(stderr=True)
 
@@ -97,17 +97,26 @@ def warn_unpriced(specs: list[str], prices: Any, max_cost: float | None) -> None
                       "it with --prices FILE (USD per 1M tokens)", highlight=False)
 
 
+def _count(n: int) -> str:
+    """1234 → 1.2k, 5600000 → 5.6M."""
+    for size, unit in ((1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
+
+
 def judging_table(session: Any, title: str = "judgments") -> Table:
     """Per judge × rubric: judged, ok, unparseable, errors, skipped, tokens, cost, mean."""
     table = Table(title=title, title_justify="left")
     for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped",
-                "tokens in", "tokens out", "cost $", "mean"):
+                "tokens in/out", "cost $", "mean"):
         table.add_column(col, justify="left" if col in ("judge", "rubric") else "right")
+    names = short_names(session.plan.judges)
     for (judge, rubric), t in sorted(session.tallies.items()):
-        table.add_row(Text(judge), rubric, str(t.judged), f"[green]{t.ok}[/]",
+        table.add_row(Text(names.get(judge, judge)), rubric, str(t.judged), f"[green]{t.ok}[/]",
                       f"[yellow]{t.unparseable}[/]" if t.unparseable else "0",
                       f"[red]{t.errors}[/]" if t.errors else "0", str(t.skipped),
-                      f"{t.input_tokens:,}", f"{t.output_tokens:,}",
+                      f"{_count(t.input_tokens)}/{_count(t.output_tokens)}",
                       f"{t.cost_usd:.4f}" if t.priced else "n/a",
                       "–" if t.mean is None else f"{t.mean:.3f}")
     budget = session.shared.budget

@@ -19,7 +19,19 @@ from typing import Any
 from rich.console import Console, RenderableType
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
                            TaskID, TextColumn, TimeElapsedColumn)
+from rich.table import Column
 from rich.text import Text
+
+
+def short_names(specs: list[str]) -> dict[str, str]:
+    """Display names: ``provider:model`` (no URL, no options) where that is unambiguous."""
+    from judge.pricing import spec_key
+
+    keys = {s: spec_key(s) for s in specs}
+    counts: dict[str, int] = {}
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    return {s: key if counts[key] == 1 else s for s, key in keys.items()}
 
 
 def _clock(seconds: float | None) -> str:
@@ -71,8 +83,10 @@ class RunProgress(Progress):
         self._overall: TaskID | None = None
         self._gen_left: Callable[[], int] = lambda: 0
         self._judge_bars: set[TaskID] = set()
-        super().__init__(TextColumn("[bold]{task.description}"), BarColumn(),
-                         MofNCompleteColumn(), TextColumn("{task.fields[state]}"),
+        super().__init__(TextColumn("{task.description}", markup=False,
+                                    table_column=Column(no_wrap=True, max_width=32)),
+                         BarColumn(bar_width=12), MofNCompleteColumn(),
+                         TextColumn("{task.fields[state]}", table_column=Column(no_wrap=True)),
                          TimeElapsedColumn(), EtaColumn(), console=console,
                          refresh_per_second=4, transient=False)
 
@@ -92,7 +106,8 @@ class RunProgress(Progress):
     def track_models(self, runner: Any, done: set[tuple[str, str, int]]) -> None:
         """One bar per model: (task, sample) items done of those pending at the start."""
         totals = {s.spec: runner.pending_for(s.spec, done) for s in runner.specs}
-        bars = {m: self._bar(f"generate {m}") for m in totals}
+        names = short_names(list(totals))
+        bars = {m: self._bar(f"generate {names[m]}") for m in totals}
 
         def sync() -> None:
             for model, bar in bars.items():
@@ -111,7 +126,8 @@ class RunProgress(Progress):
 
     def track_judges(self, session: Any) -> None:
         """One bar per judge: judgments done of those known and expected."""
-        bars = {spec: self._bar(f"judge {spec}") for spec in session.plan.judges}
+        names = short_names(session.plan.judges)
+        bars = {spec: self._bar(f"judge {names[spec]}") for spec in session.plan.judges}
         self._judge_bars.update(bars.values())
 
         def sync() -> None:
@@ -126,7 +142,8 @@ class RunProgress(Progress):
         self._syncs.append(sync)
 
     def add_overall(self) -> None:
-        """The last line: how long until generation and judging are both finished."""
+        """The last line: all calls (generation + judging) and how long until both are
+        finished (the latest bar's ETA)."""
         self._overall = self.add_task("all", total=None, state="", overall=True, eta=None,
                                       complete=False)
 
@@ -138,6 +155,8 @@ class RunProgress(Progress):
             bars = [t for t in self.tasks if t.id != self._overall]
             left = [t.fields["eta"] for t in bars if not t.fields["complete"]]
             self.update(self._overall, complete=not left,
+                        completed=sum(t.completed for t in bars),
+                        total=sum(t.total or 0 for t in bars),
                         eta=None if None in left else max(left, default=0.0))
 
     def get_renderables(self) -> Iterable[RenderableType]:
@@ -146,9 +165,10 @@ class RunProgress(Progress):
 
 
 def _state(inflight: int, queued: int, failed: int, unjudged: int = 0) -> str:
+    """e.g. "50 in flight · 120 queued · 2 failed"."""
     parts = [f"{inflight} in flight", f"{queued} queued"]
     if failed:
         parts.append(f"[red]{failed} failed[/]")
     if unjudged:
         parts.append(f"[yellow]{unjudged} left (--max-cost)[/]")
-    return ", ".join(parts)
+    return " · ".join(parts)

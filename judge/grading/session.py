@@ -237,7 +237,9 @@ class JudgingSession:
 
     def items_for(self, record: ResponseRecord) -> list[WorkItem]:
         """Every (rubric, subject, judge sample) one response needs from each judge."""
-        events = events_for(record, self.traces.get(record.id))
+        # trace events are hints for the reflection rubric only: not parsed for the others
+        events = (events_for(record, self.traces.get(record.id))
+                  if RUBRICS["reflection"] in self.rubrics else [])
         base = subject_for(self.probes, record, events=events)
         subjects: list[tuple[Rubric, Subject]] = [(r, base) for r in self.rubrics
                                                   if r.name != "pairwise" and r.applies(base)]

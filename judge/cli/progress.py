@@ -77,7 +77,8 @@ class Rate:
 class RunProgress(Progress):
     """Bars for a run's models and judges, refreshed from their counters when drawn."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._syncs: list[Callable[[], None]] = []
         self._rates: dict[TaskID, Rate] = {}
         self._overall: TaskID | None = None
@@ -92,7 +93,7 @@ class RunProgress(Progress):
 
     def _bar(self, name: str) -> TaskID:
         bar = self.add_task(name, total=None, state="", eta=None, complete=False)
-        self._rates[bar] = Rate()
+        self._rates[bar] = Rate(clock=self._clock)
         return bar
 
     def _set(self, bar: TaskID, completed: int, total: int, state: str) -> None:

@@ -8,11 +8,12 @@ from typing import Optional
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON, OUT, USE_DRAFTS
 from judge.errors import ConfigError
 
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 MIN_INTENTION = typer.Option(4.0, "--min-intention",
                              help="Success needs an intention score ≥ this (1–5).")
 ALL_CORE = typer.Option(True, "--all-core/--no-all-core",
@@ -23,15 +24,34 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
                          help="Success also needs faithfulness ≥ this (0–1).")
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
-AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
+NO_CORRECTION = typer.Option(False, "--no-correction", help=(
+    "Show raw p-values and decide significance on them (default: Holm-adjusted across "
+    "the dimensions compared and McNemar)."))
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
-          min_faith: float | None):  # noqa: ANN202 - SuccessRule (imported lazily)
+          min_faith: float | None,
+          use_drafts: bool = False):  # noqa: ANN202 - SuccessRule (imported lazily)
     from judge.analysis.rows import SuccessRule
 
     return SuccessRule(min_intention=min_intention, all_core=all_core,
-                       min_coverage=min_coverage, min_faithfulness=min_faith)
+                       min_coverage=min_coverage, min_faithfulness=min_faith,
+                       use_drafts=use_drafts)
+
+
+def write_html_report(runs: list[str], output: Path, out: Path = Path("runs"),
+                      order: str = "given", title: str | None = None, rule: object = None,
+                      gate: float = 0.8, use_drafts: bool = False,
+                      correction: str = "holm") -> int:
+    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes."""
+    from judge.analysis import analyze, load_run
+    from judge.analysis.analyze import order_runs
+    from judge.report.html import write_report
+
+    loaded = order_runs([load_run(r, out) for r in runs], order)
+    result = analyze(loaded, rule or _rule(4.0, True, None, None, use_drafts), gate,
+                     correction=correction)
+    return write_report(result, loaded, output, title=title)
 
 
 def _print_json(data: object) -> None:
@@ -45,15 +65,26 @@ def analyze_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
+    use_drafts: bool = USE_DRAFTS, no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
-    reflection; and, with two or more models, model-vs-model differences."""
+    reflection; and, with two or more models, model-vs-model differences.
+
+    Examples:
+
+    ```
+    judge analyze RUN_ID
+    judge analyze runs/RUN_ID --json > analysis.json
+    judge analyze RUN_ID --min-intention 3 --no-all-core
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.report.terminal import analysis_renderables
 
     result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
-                                                 min_faithfulness), gate)
+                                                 min_faithfulness, use_drafts), gate,
+                     correction="none" if no_correction else "holm")
     if as_json:
         _print_json(result.to_dict())
         return
@@ -75,11 +106,28 @@ def compare_cmd(
         "pass, intention, coverage, all_core, faithfulness, strategy_match, length_ok.")),
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
-    min_faithfulness: Optional[float] = MIN_FAITH,
+    min_faithfulness: Optional[float] = MIN_FAITH, no_correction: bool = NO_CORRECTION,
+    use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
-    paired bootstrap 95% interval, exact McNemar on task pass/fail, and the tasks that
-    flipped. A report, not a gate: exit 0 unless --fail-if-worse DIM finds B worse."""
+    paired BCa bootstrap 95% interval over tasks, p-values Holm-corrected across the
+    dimensions and McNemar (--no-correction: raw), exact McNemar on task pass/fail, and
+    the tasks that flipped. One success rule for both (decided on the rubrics either run
+    judged). Fewer than 10 shared tasks with a value: "n too small", never significant.
+
+    A report, not a gate: exit 0 unless --fail-if-worse DIM finds B significantly worse
+    (exit 1). A DIM that is "n too small" is not tested: a warning, exit 0.
+
+    Examples:
+
+      judge compare base new                              # B = new against A = base
+
+      judge compare base new --fail-if-worse pass --fail-if-worse faithfulness
+
+      judge compare run1 --a openai:gpt-5-mini --b local  # two models inside one run
+
+      judge compare base new --no-correction --json       # raw p-values, for scripts
+    """
     from judge.analysis import compare_rows, load_run, pick_arm
     from judge.analysis.metrics import DIM_KIND
     from judge.report.terminal import comparison_tables
@@ -88,14 +136,16 @@ def compare_cmd(
     if unknown:
         raise ConfigError(f"--fail-if-worse {unknown[0]}: unknown dimension "
                           f"(known: {', '.join(DIM_KIND)})")
-    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness)
     if run_b is None and not (a and b):
         raise ConfigError("give two runs (`judge compare RUN_A RUN_B`) or one run and two "
                           "models (`judge compare RUN --a SPEC --b SPEC`)")
     ra = load_run(run_a, out)
     rb = ra if run_b is None else load_run(run_b, out)
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness,
+                 use_drafts).decided([ra, rb])
     arm_a, arm_b = pick_arm(ra, rule, a), pick_arm(rb, rule, b)
-    comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label)
+    comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label,
+                        "none" if no_correction else "holm")
     if comp.common_tasks == 0:
         raise ConfigError(f"{arm_a.label} and {arm_b.label} share no tasks "
                           "(different probe sets?); nothing to compare")
@@ -104,15 +154,30 @@ def compare_cmd(
         raise ConfigError(f"--fail-if-worse {missing[0]}: A and B have no {missing[0]} "
                           "values to compare (not judged?)")
     if as_json:
-        _print_json(comp.to_dict() | {"success_rule": rule.describe()})
+        _print_json(comp.to_dict() | {"success_rule": rule.describe(),
+                                      "success_banner": rule.banner()})
     else:
         console = Console()
-        console.print(f"success = {rule.describe()}", highlight=False)
-        for part in comparison_tables(comp):
+        console.print(rule.banner(), highlight=False, markup=False)
+        for part in comparison_tables(comp, rule.short()):
             console.print(part)
-    worse = [d for d in fail_if_worse if comp.worse(d)]
+    _gate(comp, fail_if_worse)
+
+
+def _gate(comp, dims: list[str]) -> None:  # noqa: ANN001 - Comparison (imported lazily)
+    """--fail-if-worse: exit 1 when B is significantly worse on one of ``dims``; a DIM
+    that is "n too small" is not tested (a warning on stderr, exit 0)."""
+    err = Console(stderr=True)
+    for d in dims:
+        diff = comp.dim(d).diff
+        if diff.too_small:
+            err.print(f"warning: --fail-if-worse {d}: n too small ({diff.n} shared "
+                      f"task{'s' if diff.n != 1 else ''} with a value, fewer than 10): not "
+                      "tested, so not failing", style="yellow", markup=False, highlight=False)
+    worse = [d for d in dims if comp.worse(d)]
     if worse:
-        Console(stderr=True).print(f"[red]B is significantly worse on: {', '.join(worse)}[/]")
+        err.print(f"B is significantly worse on: {', '.join(worse)}", style="red",
+                  markup=False, highlight=False)
         raise typer.Exit(1)
 
 
@@ -126,17 +191,21 @@ def report_cmd(
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
-    gate: float = GATE,
+    gate: float = GATE, no_correction: bool = NO_CORRECTION, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
-    queue of the items the judge was least sure about."""
-    from judge.analysis import analyze, load_run
-    from judge.analysis.analyze import order_runs
-    from judge.report.html import write_report
+    queue of the items the judge was least sure about.
 
-    loaded = order_runs([load_run(r, out) for r in runs], order)
-    result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
-                     gate)
-    size = write_report(result, loaded, output, title=title)
-    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)
+    Examples:
+
+    ```
+    judge report RUN_ID -o report.html
+    judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
+    ```
+    """
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
+    size = write_html_report(runs, output, out, order, title, rule, gate,
+                             correction="none" if no_correction else "holm")
+    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
+                               markup=False)

@@ -8,9 +8,8 @@ judgments.jsonl; finished ones (same judge, rubric, judge sample, template) are 
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import orjson
 import typer
@@ -20,29 +19,13 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS, NO_CACHE, OUT,
+                               RUBRIC)
 from judge.cli.progress import RunProgress, short_names
 
 console = Console(stderr=True)
 
-JUDGE = typer.Option([], "--judge", "-j", help=(
-    "Judge model spec (same forms as --model); repeat for a panel of judges."))
-RUBRIC = typer.Option([], "--rubric", "-r", help=(
-    "Rubric: intention, strategy, coverage, faithfulness, reflection, pairwise; repeat for "
-    "several (default: every rubric that applies to each response)."))
-JUDGE_SAMPLES = typer.Option(1, "--judge-samples", min=1, max=100,
-                             help="Verdicts per item and judge (≥2 measures self-consistency).")
-CROSS_QUERY = typer.Option(False, "--cross-query", help=(
-    "Also judge intention of each answer against the page's other queries (discrimination)."))
-JUDGE_TRIES = typer.Option(3, "--judge-tries", min=1, max=10, help=(
-    "Judge replies per verdict: the first plus re-asks with the validation error."))
-JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
-                                help="Output token limit per judge call.")
-JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
-                                 help="Judge sampling temperature (default: the provider's).")
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
-JUDGE_CONCURRENCY = typer.Option(None, "--judge-concurrency", min=1, help=(
-    "Concurrent calls per judge model (default: the run's --concurrency; a judge spec's "
-    "?concurrency=N wins, as do its ?rpm= ?tpm= ?attempts=)."))
 REJUDGE_CONCURRENCY = typer.Option(None, "--judge-concurrency", "--concurrency", min=1, help=(
     "Concurrent calls per judge model (default: the run's --concurrency; a judge spec's "
     "?concurrency=N wins, as do its ?rpm= ?tpm= ?attempts=)."))
@@ -55,11 +38,9 @@ REJUDGE_MAX_COST = typer.Option(None, "--max-cost", min=0, help=(
     "running the same command again."))
 REJUDGE_PRICES = typer.Option(None, "--prices", help=(
     "Price file (USD per 1M tokens) over the bundled table (default: the run's --prices)."))
-NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the cache.")
 HUMAN = typer.Option(None, "--human", help=(
     "Human labels, CSV or JSONL: task_id, rubric, value [, response_id | model, sample]"
     " [, rater]."))
-AS_JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
 BOOTSTRAP = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples.")
 WEIGHTS = typer.Option("quadratic", "--weights", help=(
     "Cohen's κ weights for ordinal/interval rubrics: quadratic, linear or none."))
@@ -72,7 +53,7 @@ def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: 
               tries: int, max_tokens: int, temperature: float | None,
               concurrency: int | None = None, use_cache: bool = True, *,
               rpm: float | None = None, tpm: float | None = None,
-              attempts: int | None = None) -> Any:
+              attempts: int | None = None, use_drafts: bool = False) -> Any:
     """A checked JudgePlan from CLI options (None: the run's own limits)."""
     from judge.grading.grader import GraderSettings
     from judge.grading.session import JudgePlan
@@ -80,7 +61,8 @@ def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: 
     grader = GraderSettings(tries=tries, max_tokens=max_tokens, temperature=temperature,
                             use_cache=use_cache, **({"attempts": attempts} if attempts else {}))
     plan = JudgePlan(judges=judges, rubrics=rubrics, samples=samples, cross_query=cross_query,
-                     concurrency=concurrency, rpm=rpm, tpm=tpm, grader=grader)
+                     concurrency=concurrency, rpm=rpm, tpm=tpm, use_drafts=use_drafts,
+                     grader=grader)
     plan.check()
     return plan
 
@@ -107,7 +89,7 @@ def _count(n: int) -> str:
 
 def judging_table(session: Any, title: str = "judgments") -> Table:
     """Per judge × rubric: judged, ok, unparseable, errors, skipped, tokens, cost, mean."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped",
                 "tokens in/out", "cost $", "mean"):
         table.add_column(col, justify="left" if col in ("judge", "rubric") else "right")
@@ -134,10 +116,11 @@ def rejudge_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
-    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: float | None = JUDGE_TEMPERATURE,
-    judge_concurrency: int | None = REJUDGE_CONCURRENCY, rpm: float | None = REJUDGE_RPM,
-    tpm: float | None = REJUDGE_TPM, max_cost: float | None = REJUDGE_MAX_COST,
-    prices: Path | None = REJUDGE_PRICES, no_cache: bool = NO_CACHE, out: Path = OUT,
+    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
+    judge_concurrency: Optional[int] = REJUDGE_CONCURRENCY, rpm: Optional[float] = REJUDGE_RPM,
+    tpm: Optional[float] = REJUDGE_TPM, max_cost: Optional[float] = REJUDGE_MAX_COST,
+    prices: Optional[Path] = REJUDGE_PRICES, no_cache: bool = NO_CACHE, out: Path = OUT,
+    use_drafts: bool = JUDGE_USE_DRAFTS,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
 
@@ -149,9 +132,12 @@ def rejudge_cmd(
 
     Examples:
 
-      judge rejudge RUN --judge openai:gpt-5-mini --judge-concurrency 50
-
-      judge rejudge RUN --judge 'anthropic:claude-sonnet-4-5?rpm=50' --max-cost 2
+    ```
+    judge rejudge RUN_ID --judge openai:gpt-5-mini --judge-concurrency 50
+    judge rejudge RUN_ID --judge 'anthropic:claude-sonnet-4-5?rpm=50' --max-cost 2
+    judge rejudge RUN_ID --judge local --rubric intention --cross-query
+    judge rejudge RUN_ID --judge anthropic:claude-sonnet-4-5 --judge openai:gpt-5-mini --judge-samples 2
+    ```
     """
     from judge.errors import ConfigError
     from judge.grading.live import build_judges, open_for_rejudge, rejudge
@@ -159,10 +145,12 @@ def rejudge_cmd(
     if not judge:
         raise ConfigError("give at least one --judge, e.g. --judge local")
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, judge_concurrency, not no_cache, rpm=rpm, tpm=tpm)
+                     judge_temperature, judge_concurrency, not no_cache, rpm=rpm, tpm=tpm,
+                     use_drafts=use_drafts)
     providers = build_judges(plan)
     session = open_for_rejudge(run, out, plan, max_cost, str(prices) if prices else None)
-    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False)
+    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False,
+                  markup=False)
     warn_unpriced(plan.judges, session.shared.prices, max_cost)
 
     async def go() -> None:
@@ -183,10 +171,9 @@ def rejudge_cmd(
 
 
 def _fmt(est: Any) -> str:
-    if math.isnan(est.value):
-        return "–"
-    ci = "" if math.isnan(est.low) else f" [{est.low:.2f}, {est.high:.2f}]"
-    return f"{est.value:.3f}{ci}"
+    from judge.stats import show
+
+    return show(est, "stat")
 
 
 def short_rater(name: str) -> str:
@@ -210,8 +197,9 @@ def agreement_tables(rows: list[Any]) -> list[Table]:
         groups.setdefault((r.comparison, rater_text(r)), []).append(r)
     tables = []
     for (comparison, raters), group in groups.items():
-        table = Table(title=f"{comparison}: {raters}", title_justify="left",
-                      caption="95% bootstrap CI over items", caption_justify="left")
+        table = Table(title=Text(f"{comparison}: {raters}"), title_justify="left",
+                      caption="95% BCa bootstrap CI over items (none below 10 items)",
+                      caption_justify="left")
         for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
             table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree")
                              else "left", no_wrap=True)
@@ -248,12 +236,20 @@ def panel_summary(judgments: list[Any], method: str | None) -> list[dict[str, An
 def agreement_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     human: Path | None = HUMAN, as_json: bool = AS_JSON, bootstrap: int = BOOTSTRAP,
-    weights: str = WEIGHTS, aggregate: str | None = AGGREGATE, out: Path = OUT,
+    weights: str = WEIGHTS, aggregate: Optional[str] = AGGREGATE, out: Path = OUT,
 ) -> None:
     """Agreement of a run's judgments: judge vs judge, self-consistency (test-retest over
     --judge-samples) and judge vs human, per rubric — Krippendorff's α (ordinal for 1–5
     scores, interval for 0–1 scores, nominal for labels), Cohen's κ (two raters; weighted
-    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI."""
+    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI.
+
+    Examples:
+
+    ```
+    judge agreement RUN_ID
+    judge agreement RUN_ID --human labels.csv --json
+    ```
+    """
     from judge.errors import ConfigError
     from judge.grading.concordance import agreement_rows
     from judge.grading.io import latest_judgments, load_responses
@@ -268,7 +264,7 @@ def agreement_cmd(
     judgments = latest_judgments(store)
     labels, problems = (load_labels(human, load_responses(store)) if human else ([], []))
     for problem in problems:
-        console.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     rows = agreement_rows(judgments, labels, bootstrap, weights)  # type: ignore[arg-type]
     panel_rows = panel_summary(judgments, aggregate)
     if as_json:

@@ -94,7 +94,9 @@ def test_faithfulness_and_reflection_headlines(probes: ProbeSet) -> None:
     assert head.score == 0.5 and head.passed is False
     assert head.extra == {"n_claims": 2, "unsupported": ["holds 1 litre"]}
     empty = FaithfulnessVerdict(claims=[], rationale="no claims")
-    assert RUBRICS["faithfulness"].headline(empty, s).score == 1.0
+    none_checked = RUBRICS["faithfulness"].headline(empty, s)  # judged, unscored: not a pass
+    assert (none_checked.score, none_checked.passed, none_checked.label) == (None, None,
+                                                                              "no-claims")
     r = RUBRICS["reflection"]
     fixed = ReflectionVerdict(evidence=[], rationale="r", self_check=True, correction=True,
                               reflected="yes")
@@ -134,7 +136,7 @@ def test_trace_events_become_hints(probes: ProbeSet, templates: Templates) -> No
     s = subject_for(probes, r, events=events)
     assert RUBRICS["reflection"].applies(s)  # events alone make reflection apply
     user = RUBRICS["reflection"].messages(templates, s)[1].content
-    assert '- correction: "actually it is 14"' in user and "no separate reasoning" in user
+    assert "- correction: actually it is 14" in user and "no separate reasoning" in user
 
 
 def test_live_trace_parser_hints(probes: ProbeSet) -> None:

@@ -164,3 +164,42 @@ def cost(model_spec: ModelSpec | str, usage: Usage, *, model_id: str | None = No
     """Cost in USD of one response (``batch``: through a batch API, discounted), or None
     when the model has no price."""
     return (prices or load_prices()).cost(model_spec, usage, model_id, batch)
+
+
+@dataclass
+class Budget:
+    """A run's spend against ``--max-cost`` (USD): generation and judging count alike.
+
+    ``before`` is what earlier sessions of the run spent (``--resume``); ``generation`` and
+    ``judging`` are this session's. Once ``reached``, no new call is scheduled."""
+
+    limit: float | None = None
+    before: float = 0.0
+    generation: float = 0.0
+    judging: float = 0.0
+
+    def add(self, usd: float, *, judging: bool = False) -> None:
+        if judging:
+            self.judging += usd
+        else:
+            self.generation += usd
+
+    @property
+    def session(self) -> float:
+        return self.generation + self.judging
+
+    @property
+    def total(self) -> float:
+        return self.before + self.session
+
+    @property
+    def reached(self) -> bool:
+        return self.limit is not None and self.total >= self.limit
+
+    def stop_reason(self) -> str:
+        return f"--max-cost ${self.limit:g} reached (${self.total:.4f})"
+
+
+def unpriced(specs: list[str], prices: PriceTable) -> list[str]:
+    """The specs with no price in ``prices``: their spend counts as $0 against --max-cost."""
+    return [s for s in specs if prices.lookup(s) is None]

@@ -94,3 +94,19 @@ class RateLimiter:
             self._tokens.refill(self._clock())
             self._tokens.level = min(self._tokens.capacity,
                                      self._tokens.level + estimated - actual)
+
+
+class Limiters:
+    """One RateLimiter per vendor model, shared by everything that calls it in a run:
+    generation and judging of the same model spend one vendor limit (and one 429 pauses
+    both). The first caller of a key sets its limits; a key without limits gets None."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, RateLimiter] = {}
+
+    def get(self, key: str, rpm: float | None, tpm: float | None) -> RateLimiter | None:
+        """The limiter of ``key`` (made now with ``rpm``/``tpm`` if it is the first)."""
+        limiter = self._by_key.get(key)
+        if limiter is None and (rpm or tpm):
+            limiter = self._by_key[key] = RateLimiter(rpm, tpm)
+        return limiter

@@ -165,7 +165,9 @@ class JudgmentRecord(Record):
     reason: str | None = None  # why unparseable / error
     raw: str = ""
     attempts: int = 1
-    usage: Usage = Field(default_factory=Usage)
+    usage: Usage = Field(default_factory=Usage)  # of every reply (re-asks included)
+    cost_usd: float | None = None  # of those replies; None: the judge has no price
+    cached: bool = False  # every reply came from the cache (costs nothing in this run)
     latency_s: float = 0.0
     created: str = Field(default_factory=now_iso)
 

@@ -7,8 +7,11 @@ appended to responses.jsonl or errors.jsonl at once.
 
 Per model: ``concurrency`` workers, an optional rate limiter (requests/min, tokens/min),
 ``attempts`` — from the run settings, overridable in the spec (``openai:x?rpm=500``;
-these scheduling options are stripped before the provider sees the spec). Every response
-is priced (judge.pricing); ``max_cost`` stops taking new items once the run has spent it.
+these scheduling options are stripped before the provider sees the spec). Judge specs take
+the same options (judge.grading.session uses ``model_limits`` too), and a model that both
+generates and judges shares one limiter (judge.ratelimit.Limiters). Every response is
+priced (judge.pricing); ``max_cost`` stops taking new items once the run has spent it,
+judging included (one judge.pricing.Budget per run).
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ from tenacity import (
 
 from judge.cache import ResponseCache, cache_key
 from judge.errors import ConfigError, JudgeError, ProviderError, redact
-from judge.pricing import Price, PriceTable, load_prices
+from judge.pricing import Budget, Price, PriceTable, load_prices
 from judge.probeset import ProbeSet, Task
 from judge.providers.base import Provider, Request, Response
 from judge.providers.registry import ModelSpec, build_provider, parse_spec
-from judge.ratelimit import RateLimiter, estimate_tokens
+from judge.ratelimit import Limiters, RateLimiter, estimate_tokens
 from judge.records import ErrorRecord, ResponseRecord, content_hash, response_id
 from judge.render import task_messages
 from judge.store import ERRORS, RESPONSES, JsonlWriter, RunStore
@@ -96,8 +99,15 @@ def provider_spec(spec: ModelSpec) -> ModelSpec:
                                               if k not in SCHEDULING_OPTIONS})
 
 
-def model_limits(spec: ModelSpec, settings: RunSettings) -> ModelLimits:
-    """Scheduling limits of one model: spec options over run settings."""
+def limit_key(spec: ModelSpec) -> str:
+    """Which vendor limit a spec spends: the spec without the scheduling options."""
+    options = sorted((k, str(v)) for k, v in spec.options.items() if k not in SCHEDULING_OPTIONS)
+    return content_hash([spec.provider, spec.model, spec.base_url, options])
+
+
+def model_limits(spec: ModelSpec, settings: RunSettings | ModelLimits) -> ModelLimits:
+    """Scheduling limits of one model or judge: spec options over the defaults (the run
+    settings, or a judge plan's limits)."""
     try:
         opts = SchedulingOptions.model_validate({k: v for k, v in spec.options.items()
                                                  if k in SCHEDULING_OPTIONS})
@@ -172,13 +182,18 @@ def _retryable(exc: BaseException) -> bool:
 
 async def call_with_retries(provider: Provider, request: Request, attempts: int,
                             max_backoff: float = 60.0, *, limiter: RateLimiter | None = None,
-                            tokens: int = 0, initial: float = 1.0) -> tuple[Response, int]:
+                            initial: float = 1.0) -> tuple[Response, int]:
     """Call ``provider.generate`` with transport retries; returns (response, attempts used).
 
-    Each attempt first waits for the model's rate limiter (if any) with ``tokens`` as the
-    estimate; the real usage is settled against it afterwards. A 429 with Retry-After pauses
-    that limiter, so the model's other workers hold their calls too.
+    Each attempt first waits for the model's rate limiter (if any) with the request's token
+    estimate (judge.ratelimit.estimate_tokens); the real usage is settled against it
+    afterwards. A 429 with Retry-After pauses that limiter, so every other call of the model
+    (generation and judging alike) holds too.
     """
+    tokens = 0
+    if limiter is not None and limiter.tpm:
+        tokens = estimate_tokens(sum(len(m.content) for m in request.messages),
+                                 request.max_tokens)
     retrying = AsyncRetrying(stop=stop_after_attempt(attempts),
                              wait=_wait_for(max_backoff, initial),
                              retry=retry_if_exception(_retryable), reraise=True)
@@ -231,7 +246,8 @@ class Runner:
         self.observers = observers or []
         self.on_progress = on_progress or (lambda _model: None)
         self.prices: PriceTable = load_prices(settings.prices)
-        self.spent_before = 0.0  # cost of earlier sessions of this run (set on --resume)
+        self.budget = Budget(settings.max_cost)  # shared with judging (--max-cost)
+        self.limiters = Limiters()  # shared with judging: one limiter per vendor model
         self._prices: dict[tuple[str, str | None], Price | None] = {}
         self._messages: OrderedDict[str, Any] = OrderedDict()
         self.result = RunResult(run_id=store.run_id)
@@ -268,10 +284,18 @@ class Runner:
                              "query_id": task.query_id, "query_text": task.query_text,
                              "combo_id": task.combo_id})
 
+    @property
+    def spent_before(self) -> float:
+        """Cost of earlier sessions of this run (set on --resume)."""
+        return self.budget.before
+
+    @spent_before.setter
+    def spent_before(self, usd: float) -> None:
+        self.budget.before = usd
+
     def over_budget(self) -> bool:
-        """Whether --max-cost is reached (earlier sessions of the run count too)."""
-        limit = self.settings.max_cost
-        return limit is not None and self.spent_before + self.result.cost_usd >= limit
+        """Whether --max-cost is reached (earlier sessions and judging count too)."""
+        return self.budget.reached
 
     async def run(self, done: set[tuple[str, str, int]]) -> RunResult:
         """Run everything not in ``done``; records are written as they complete."""
@@ -306,7 +330,7 @@ class Runner:
         limits = self.limits[spec.spec]
         most = getattr(provider, "max_concurrency", None) or limits.concurrency
         workers = max(1, min(limits.concurrency, most))
-        limiter = RateLimiter(limits.rpm, limits.tpm) if limits.rpm or limits.tpm else None
+        limiter = self.limiters.get(limit_key(spec), limits.rpm, limits.tpm)
         call = _Call(provider, spec, limits, limiter, cache)
         step = min(self.RAMP_STEP, self.RAMP_TOTAL / workers)
         try:
@@ -323,8 +347,7 @@ class Runner:
             await asyncio.sleep(delay)
         for task, sample in items:  # a shared iterator: each item goes to one worker
             if self.over_budget():  # leave the rest for --resume with a higher --max-cost
-                self.result.budget_stop = (f"--max-cost ${self.settings.max_cost:g} reached "
-                                           f"(${self.spent_before + self.result.cost_usd:.4f})")
+                self.result.budget_stop = self.budget.stop_reason()
                 return
             tally.items += 1
             if tally.stopped:
@@ -358,13 +381,9 @@ class Runner:
             hit = call.cache.get(key)
             if hit is not None:
                 return hit, True
-        tokens = 0
-        if call.limiter is not None:
-            chars = sum(len(m.content) for m in request.messages)
-            tokens = estimate_tokens(chars, request.max_tokens)
         response, _ = await call_with_retries(
             call.provider, request, call.limits.attempts, self.settings.max_backoff,
-            limiter=call.limiter, tokens=tokens, initial=self.settings.backoff_initial)
+            limiter=call.limiter, initial=self.settings.backoff_initial)
         if call.cache is not None:
             call.cache.put(key, response)
         return response, False
@@ -398,6 +417,7 @@ class Runner:
             tally.priced = True
             if not record.cached:  # a cache hit costs nothing in this run
                 tally.cost_usd += record.cost_usd
+                self.budget.add(record.cost_usd)
 
     def _fail(self, errors: JsonlWriter, tally: ModelTally, model: str, task: Task, sample: int,
               exc: Exception, attempts: int) -> None:

@@ -192,14 +192,17 @@ def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = N
 
 
 def finish(runner: Runner, result: RunResult, status: str) -> None:
-    """Record the outcome in the manifest (cost adds up over --resume sessions); unlock."""
+    """Record the outcome in the manifest (cost, judging included, adds up over --resume
+    sessions); unlock."""
     store = runner.store
     totals = {m: vars(t) for m, t in result.tallies.items()}
     manifest = store.read_manifest()
     prices = {s.spec: _price_entry(runner, s.spec) for s in runner.specs}
     manifest.update(status=status, ended=now_iso(), wall_s=round(result.wall_s, 3),
                     tallies=totals, prices={"sources": runner.prices.sources, "models": prices},
-                    cost_usd=round(runner.spent_before + result.cost_usd, 6),
+                    cost_usd=round(runner.budget.total, 6),
+                    judge_cost_usd=round(float(manifest.get("judge_cost_usd") or 0.0)
+                                         + runner.budget.judging, 6),
                     stop_reason=result.budget_stop)
     store.write_manifest(manifest)
     store.unlock()

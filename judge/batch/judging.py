@@ -181,7 +181,8 @@ class JudgingWork:
         recorded = {r["id"] for r in self.store.records(JUDGMENTS)}
         cache = ResponseCache() if self.plan.grader.use_cache else None
         graders = {spec: Grader(Playback(c, answers.get(spec, {}), failed.get(spec, {})),
-                                self.templates, self.plan.grader, self.store.run_id, cache)
+                                self.templates, self.plan.grader, self.store.run_id, cache,
+                                prices=self.ctx.runner.prices, batch=True)
                    for spec, c in self.clients.items()}
         hashes = {r.name: template_hash(self.templates, r) for r in session.rubrics}
         out = Settled()

@@ -15,7 +15,6 @@ import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
@@ -23,10 +22,22 @@ from judge.cli.app import app
 from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
                                JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS, NO_CACHE, OUT,
                                RUBRIC)
+from judge.cli.progress import RunProgress, short_names
 
 console = Console(stderr=True)
 
-CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
+REJUDGE_CONCURRENCY = typer.Option(None, "--judge-concurrency", "--concurrency", min=1, help=(
+    "Concurrent calls per judge model (default: the run's --concurrency; a judge spec's "
+    "?concurrency=N wins, as do its ?rpm= ?tpm= ?attempts=)."))
+REJUDGE_RPM = typer.Option(None, "--rpm", min=0.001, help=(
+    "Requests per minute per judge model (default: the run's --rpm)."))
+REJUDGE_TPM = typer.Option(None, "--tpm", min=1, help=(
+    "Tokens per minute per judge model (default: the run's --tpm)."))
+REJUDGE_MAX_COST = typer.Option(None, "--max-cost", min=0, help=(
+    "USD: stop starting new judgments once this pass has spent this; the rest are judged by "
+    "running the same command again."))
+REJUDGE_PRICES = typer.Option(None, "--prices", help=(
+    "Price file (USD per 1M tokens) over the bundled table (default: the run's --prices)."))
 HUMAN = typer.Option(None, "--human", help=(
     "Human labels, CSV or JSONL: task_id, rubric, value [, response_id | model, sample]"
     " [, rater]."))
@@ -39,42 +50,64 @@ AGGREGATE = typer.Option(None, "--aggregate", help=(
 
 
 def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: bool,
-              tries: int, max_tokens: int, temperature: float | None, concurrency: int = 4,
-              use_cache: bool = True, use_drafts: bool = False) -> Any:
-    """A checked JudgePlan from CLI options."""
+              tries: int, max_tokens: int, temperature: float | None,
+              concurrency: int | None = None, use_cache: bool = True, *,
+              rpm: float | None = None, tpm: float | None = None,
+              attempts: int | None = None, use_drafts: bool = False) -> Any:
+    """A checked JudgePlan from CLI options (None: the run's own limits)."""
     from judge.grading.grader import GraderSettings
     from judge.grading.session import JudgePlan
 
+    grader = GraderSettings(tries=tries, max_tokens=max_tokens, temperature=temperature,
+                            use_cache=use_cache, **({"attempts": attempts} if attempts else {}))
     plan = JudgePlan(judges=judges, rubrics=rubrics, samples=samples, cross_query=cross_query,
-                     concurrency=concurrency, use_drafts=use_drafts,
-                     grader=GraderSettings(tries=tries, max_tokens=max_tokens,
-                                           temperature=temperature, use_cache=use_cache))
+                     concurrency=concurrency, rpm=rpm, tpm=tpm, use_drafts=use_drafts,
+                     grader=grader)
     plan.check()
     return plan
 
 
-def watch(session: Any, progress: Progress) -> None:
-    """One progress bar per judge; its total grows as responses arrive."""
-    bars = {spec: progress.add_task(f"judge {spec}", total=0) for spec in session.plan.judges}
+def warn_unpriced(specs: list[str], prices: Any, max_cost: float | None) -> None:
+    """--max-cost cannot count what has no price: say so before any call is made."""
+    from judge.pricing import unpriced
 
-    def enqueued(spec: str, n: int) -> None:
-        task = progress.tasks[bars[spec]]
-        progress.update(bars[spec], total=(task.total or 0) + n)
+    if max_cost is None:
+        return
+    for spec in unpriced(specs, prices):
+        console.print(f"[yellow]warning:[/] --max-cost ${max_cost:g}: no price for "
+                      f"{escape(spec)}, so its calls count as $0 and never stop the run; add "
+                      "it with --prices FILE (USD per 1M tokens)", highlight=False)
 
-    session.on_enqueue = enqueued
-    session.on_done = lambda spec: progress.advance(bars[spec])
+
+def _count(n: int) -> str:
+    """1234 → 1.2k, 5600000 → 5.6M."""
+    for size, unit in ((1e6, "M"), (1e3, "k")):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
 
 
 def judging_table(session: Any, title: str = "judgments") -> Table:
-    """Per judge × rubric: judged, ok, unparseable, errors, skipped, mean score."""
+    """Per judge × rubric: judged, ok, unparseable, errors, skipped, tokens, cost, mean."""
     table = Table(title=Text(title), title_justify="left")
-    for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped", "mean"):
+    for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped",
+                "tokens in/out", "cost $", "mean"):
         table.add_column(col, justify="left" if col in ("judge", "rubric") else "right")
+    names = short_names(session.plan.judges)
     for (judge, rubric), t in sorted(session.tallies.items()):
-        table.add_row(Text(judge), rubric, str(t.judged), f"[green]{t.ok}[/]",
+        table.add_row(Text(names.get(judge, judge)), rubric, str(t.judged), f"[green]{t.ok}[/]",
                       f"[yellow]{t.unparseable}[/]" if t.unparseable else "0",
                       f"[red]{t.errors}[/]" if t.errors else "0", str(t.skipped),
+                      f"{_count(t.input_tokens)}/{_count(t.output_tokens)}",
+                      f"{t.cost_usd:.4f}" if t.priced else "n/a",
                       "–" if t.mean is None else f"{t.mean:.3f}")
+    budget = session.shared.budget
+    if any(t.priced for t in session.tallies.values()):
+        table.caption = (f"judging spent ${budget.judging:.4f} this session (verdicts from the "
+                         "cache are free; n/a: no price for the judge, see --prices)")
+    if session.unjudged:
+        table.caption = (f"{table.caption or ''}\n{session.unjudged} judgments left undone: "
+                         f"{budget.stop_reason()}").strip()
     return table
 
 
@@ -84,18 +117,24 @@ def rejudge_cmd(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
-    concurrency: int = CONCURRENCY, no_cache: bool = NO_CACHE, out: Path = OUT,
+    judge_concurrency: Optional[int] = REJUDGE_CONCURRENCY, rpm: Optional[float] = REJUDGE_RPM,
+    tpm: Optional[float] = REJUDGE_TPM, max_cost: Optional[float] = REJUDGE_MAX_COST,
+    prices: Optional[Path] = REJUDGE_PRICES, no_cache: bool = NO_CACHE, out: Path = OUT,
     use_drafts: bool = JUDGE_USE_DRAFTS,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
 
     Earlier judgments are kept; judgments already finished by the same judge, rubric, judge
     sample and template are skipped, so an interrupted rejudge resumes where it stopped.
+    Judges are scheduled like the run's models: --judge-concurrency, --rpm and --tpm default
+    to what the run used; a judge spec's ?concurrency= ?rpm= ?tpm= ?attempts= win. Exit
+    code 1 when --max-cost left judgments undone.
 
     Examples:
 
     ```
-    judge rejudge RUN_ID --judge openai:gpt-5-mini
+    judge rejudge RUN_ID --judge openai:gpt-5-mini --judge-concurrency 50
+    judge rejudge RUN_ID --judge 'anthropic:claude-sonnet-4-5?rpm=50' --max-cost 2
     judge rejudge RUN_ID --judge local --rubric intention --cross-query
     judge rejudge RUN_ID --judge anthropic:claude-sonnet-4-5 --judge openai:gpt-5-mini --judge-samples 2
     ```
@@ -106,16 +145,20 @@ def rejudge_cmd(
     if not judge:
         raise ConfigError("give at least one --judge, e.g. --judge local")
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, concurrency, not no_cache, use_drafts)
+                     judge_temperature, judge_concurrency, not no_cache, rpm=rpm, tpm=tpm,
+                     use_drafts=use_drafts)
     providers = build_judges(plan)
-    session = open_for_rejudge(run, out, plan)
+    session = open_for_rejudge(run, out, plan, max_cost, str(prices) if prices else None)
     console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False,
                   markup=False)
+    warn_unpriced(plan.judges, session.shared.prices, max_cost)
 
     async def go() -> None:
-        with Progress(console=console, transient=False) as progress:
-            watch(session, progress)
+        with RunProgress(console) as progress:
+            progress.track_judges(session)
+            progress.add_overall()
             await rejudge(session, providers)
+            progress.sync()
 
     try:
         asyncio.run(go())
@@ -123,6 +166,8 @@ def rejudge_cmd(
         console.print("[yellow]interrupted[/]; run the same command again to finish")
         raise typer.Exit(130) from None
     Console().print(judging_table(session, f"judgments — {session.store.run_id}"))
+    if session.unjudged:
+        raise typer.Exit(1)
 
 
 def _fmt(est: Any) -> str:

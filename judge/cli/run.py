@@ -10,16 +10,15 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app, startup_gc
-from judge.cli.judging import judging_table, make_plan, watch
-from judge.cli.options import (BATCH, BATCH_SIZE, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS,
-                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS,
-                               NO_CACHE, OUT, POLL, RUBRIC, WAIT)
+from judge.cli.judging import judging_table, make_plan, warn_unpriced
+from judge.cli.options import (BATCH, BATCH_SIZE, CROSS_QUERY, JUDGE, JUDGE_CONCURRENCY,
+                               JUDGE_MAX_TOKENS, JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES,
+                               JUDGE_USE_DRAFTS, NO_CACHE, OUT, POLL, RUBRIC, WAIT)
+from judge.cli.progress import RunProgress
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -29,18 +28,12 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                    console=console, refresh_per_second=4, transient=False)
-
-
 async def execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
                   judging: tuple[Any, Any] | None = None) -> RunResult:
     """Run ``runner`` over everything not in ``done`` with a progress bar per model (and,
-    with ``judging`` = (session, judge providers), judge as responses arrive); SIGTERM
-    cancels it like Ctrl-C. The online part of `judge run --batch` goes through here too."""
+    with ``judging`` = (session, judge providers), judge as responses arrive, one bar per
+    judge); SIGTERM cancels it like Ctrl-C. The online part of `judge run --batch` goes
+    through here too."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     for sig in (signal.SIGTERM,):
@@ -48,17 +41,19 @@ async def execute(runner: Runner, done: set[tuple[str, str, int]], pending: int 
             loop.add_signal_handler(sig, main.cancel)  # type: ignore[union-attr]
         except (NotImplementedError, RuntimeError):
             pass
-    with _progress() as progress:
-        bars = {s.spec: progress.add_task(s.spec, total=runner.pending_for(s.spec, done))
-                for s in runner.specs}
-        runner.on_progress = lambda model: progress.advance(bars[model])
+    with RunProgress(console) as progress:
+        progress.track_models(runner, done)
         if judging is None:
-            return await runner.run(done)
-        from judge.grading.live import run_with_judging
+            result = await runner.run(done)
+        else:
+            from judge.grading.live import run_with_judging
 
-        session, providers = judging
-        watch(session, progress)
-        return await run_with_judging(runner, done, session, providers)
+            session, providers = judging
+            progress.track_judges(session)
+            progress.add_overall()
+            result = await run_with_judging(runner, done, session, providers)
+        progress.sync()
+        return result
 
 
 def summary_table(result: RunResult, title: str) -> Table:
@@ -72,9 +67,18 @@ def summary_table(result: RunResult, title: str) -> Table:
                       f"{t.input_tokens:,}", f"{t.output_tokens:,}",
                       f"{t.cost_usd:.4f}" if t.priced else "n/a")
     if any(t.priced for t in result.tallies.values()):
-        table.caption = (f"spent this session: ${result.cost_usd:.4f} (cache hits are free; "
-                         "n/a: no price for the model, see --prices)")
+        table.caption = (f"generation spent ${result.cost_usd:.4f} this session (cache hits "
+                         "are free; n/a: no price for the model, see --prices)")
     return table
+
+
+def _spend_line(runner: Runner) -> str | None:
+    """This session's spend, generation and judging, and the run's total."""
+    b = runner.budget
+    if not b.session and not b.before:
+        return None
+    return (f"spent this session: ${b.session:.4f} (generation ${b.generation:.4f}, judging "
+            f"${b.judging:.4f}); run total ${b.total:.4f}")
 
 
 def _traces(runner: Runner, live: LiveTraces | None) -> None:
@@ -227,7 +231,7 @@ def run(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
-    use_drafts: bool = JUDGE_USE_DRAFTS,
+    judge_concurrency: Optional[int] = JUDGE_CONCURRENCY, use_drafts: bool = JUDGE_USE_DRAFTS,
     batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
     poll: float = POLL,
     no_traces: bool = typer.Option(False, "--no-traces", help=(
@@ -237,7 +241,10 @@ def run(
     """Run a probe set: every page × query (and combo) × samples, for every --model.
 
     With --judge, responses are judged as they arrive (judgments.jsonl; see `judge
-    rejudge` to judge a run again and `judge agreement` for agreement statistics).
+    rejudge` to judge a run again and `judge agreement` for agreement statistics). Judges
+    are scheduled like models: --judge-concurrency (default: --concurrency), --rpm, --tpm,
+    --attempts, or the judge spec's own ?concurrency= ?rpm= ?tpm= ?attempts=; their spend
+    counts against --max-cost.
 
     Responses stream into runs/RUN_ID/responses.jsonl as they complete (failures into
     errors.jsonl). Exit code: 0 all done, 1 some tasks failed, 130 interrupted —
@@ -258,8 +265,8 @@ def run(
     from judge.runs import LiveTraces, finish
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, use_cache=not no_cache,
-                     use_drafts=use_drafts) if judge else None
+                     judge_temperature, judge_concurrency, not no_cache,
+                     attempts=attempts, use_drafts=use_drafts) if judge else None
     if task and resume:
         raise ConfigError("--task picks tasks of a new run; --resume finishes the run's own")
     if wait and not batch:
@@ -275,6 +282,8 @@ def run(
                                   "a run with `judge rejudge`)")
             runner, done, plan, judge_providers = _setup_resume(
                 resume, out, resume_overrides(ctx), allow_changed)
+            if plan is not None and judge_concurrency:
+                plan = plan.model_copy(update={"concurrency": judge_concurrency})
         else:
             if allow_changed:
                 raise ConfigError("--allow-changed goes with --resume")
@@ -292,6 +301,8 @@ def run(
         from judge.cli.batch import run_in_batch_mode
 
         return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
+    warn_unpriced([s.spec for s in runner.specs] + (plan.judges if plan else []),
+                  runner.prices, runner.settings.max_cost)
     session = None
     if plan:
         from judge.grading.live import session_for_runner
@@ -326,6 +337,9 @@ def run(
                                           f"{result.wall_s:.1f}s"))
     if session is not None:
         Console().print(judging_table(session))
+    spend = _spend_line(runner)
+    if spend:
+        Console().print(spend, highlight=False)
     if report:
         _report(runner.store.path, use_drafts)
     if result.budget_stop:

@@ -6,18 +6,26 @@
 - panel: ``aggregate`` (mean / median / majority) and per-item consensus over judges;
 - agreement / concordance / labels: alpha, kappa, percent agreement with bootstrap CIs;
 - length: computed length appropriateness (word count against the page's bounds).
+
+Its public names are loaded on first use (PEP 562): judging a run never imports the
+agreement statistics (scipy), which cost ~1 s of start-up.
 """
 
-from judge.grading.agreement import (
-                                     cohen_kappa,
-                                     fleiss_kappa,
-                                     krippendorff_alpha,
-                                     percent_agreement,
-)
-from judge.grading.length import length_check, word_count
-from judge.grading.panel import aggregate, panel
-from judge.grading.rubrics import RUBRICS, coverage_score, get_rubrics
+from __future__ import annotations
 
-__all__ = ["RUBRICS", "aggregate", "cohen_kappa", "coverage_score", "fleiss_kappa",
-           "get_rubrics", "krippendorff_alpha", "length_check", "panel", "percent_agreement",
-           "word_count"]
+import importlib
+from typing import Any
+
+_WHERE = {"cohen_kappa": "agreement", "fleiss_kappa": "agreement",
+          "krippendorff_alpha": "agreement", "percent_agreement": "agreement",
+          "length_check": "length", "word_count": "length", "aggregate": "panel",
+          "panel": "panel", "RUBRICS": "rubrics", "coverage_score": "rubrics",
+          "get_rubrics": "rubrics"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'judge.grading' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"judge.grading.{_WHERE[name]}"), name)

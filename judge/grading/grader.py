@@ -1,12 +1,14 @@
 """The grader: one judge model asking one rubric about one subject, with two retry loops.
 
-Transport: ``judge.runner.call_with_retries`` (429/5xx/timeouts; its own budget). Output
+Transport: ``judge.runner.call_with_retries`` (429/5xx/timeouts; its own budget; the judge
+model's rate limiter when it has one, the same one generation uses). Output
 validity: the request carries the verdict's JSON schema (vendor structured-output mode
 where the provider has one); whatever comes back is parsed (judge.grading.parse),
 validated against the verdict model and the subject, and on failure the judge is re-asked
 with the validation error — at most ``tries`` replies in all. A reply that never becomes
 a valid verdict is recorded as ``unparseable`` with the reason, never given a score; a
-failed call is recorded as ``error``. Neither stops the run.
+failed call is recorded as ``error``. Neither stops the run. Each verdict records the
+usage and cost (judge.pricing) of all its replies.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from judge.errors import JudgeError
 from judge.grading.parse import candidates
 from judge.grading.rubrics import Rubric, judgment_hash
 from judge.grading.subject import Subject
+from judge.pricing import Price, PriceTable
 from judge.providers.base import Message, Provider, Request, Response
 from judge.providers.registry import parse_spec
 from judge.records import JudgmentRecord, Usage, judgment_id
+from judge.ratelimit import RateLimiter
 from judge.runner import call_with_retries
 from judge.templates import Templates
 
@@ -57,6 +61,15 @@ class Outcome:
     error: bool = False  # a transport failure, not a bad reply
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
+    cost_usd: float | None = None  # of every reply (None: the judge has no price)
+    sent: int = 0  # replies that were calls, not cache hits
+
+    def add_reply(self, response: Response, cost: float | None, cached: bool) -> None:
+        """Count one reply's usage and cost."""
+        self.usage = self.usage.add(response.usage)
+        if cost is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + cost
+        self.sent += not cached
 
 
 def describe(exc: ValidationError) -> str:
@@ -98,21 +111,39 @@ class Grader:
     """Asks one judge model for verdicts."""
 
     def __init__(self, provider: Provider, templates: Templates, settings: GraderSettings,
-                 run_id: str, cache: ResponseCache | None = None) -> None:
+                 run_id: str, cache: ResponseCache | None = None, *,
+                 limiter: RateLimiter | None = None, prices: PriceTable | None = None,
+                 batch: bool = False) -> None:
         self.provider, self.templates, self.settings = provider, templates, settings
         self.spec, self.run_id, self.cache = provider.spec, run_id, cache
+        self.limiter, self.prices, self.batch = limiter, prices, batch
         self._parsed_spec = parse_spec(provider.spec)
+        self._price: dict[str | None, tuple[Price | None, float]] = {}
 
-    async def _call(self, request: Request, judge_sample: int) -> Response:
+    def cost(self, response: Response) -> float | None:
+        """What one reply cost (priced by spec, else by the model id the vendor reported;
+        ``batch``: at the batch-API rate); None without a price."""
+        if self.prices is None:
+            return None
+        model_id = response.model_id
+        if model_id not in self._price:
+            factor = (self.prices.batch_multiplier(self._parsed_spec, model_id) if self.batch
+                      else 1.0)
+            self._price[model_id] = (self.prices.lookup(self._parsed_spec, model_id), factor)
+        price, factor = self._price[model_id]
+        return None if price is None else price.cost(response.usage) * factor
+
+    async def _call(self, request: Request, judge_sample: int) -> tuple[Response, bool]:
+        """(reply, whether it came from the cache)."""
         key = cache_key(self._parsed_spec, request, judge_sample) if self.cache else ""
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
-            return cached
+            return cached, True
         response, _ = await call_with_retries(self.provider, request, self.settings.attempts,
-                                              self.settings.max_backoff)
+                                              self.settings.max_backoff, limiter=self.limiter)
         if self.cache:
             self.cache.put(key, response)
-        return response
+        return response, False
 
     async def ask(self, rubric: Rubric, subject: Subject, judge_sample: int) -> Outcome:
         """Render, call, parse, validate; re-ask with the error until ``tries`` run out."""
@@ -126,12 +157,12 @@ class Grader:
                               temperature=self.settings.temperature, seed=seed,
                               response_schema=schema, schema_name=f"{rubric.name}_verdict")
             try:
-                response = await self._call(request, judge_sample)
+                response, cached = await self._call(request, judge_sample)
             except JudgeError as exc:  # transport (after retries) or setup
                 out.error, out.reason, out.parse_status = True, str(exc), "error"
                 break
             out.attempts, out.raw = attempt, response.text
-            out.usage = out.usage.add(response.usage)
+            out.add_reply(response, self.cost(response), cached)
             verdict, out.parse_status, error = validate(response.text, rubric, subject)
             if verdict is not None:
                 out.verdict, out.reason = verdict, None
@@ -168,6 +199,8 @@ class Grader:
             template_hash=judgment_hash(self.templates, rubric, subject), judge_sample=judge_sample,
             against_query_id=subject.against_query_id, other_response_id=other,
             raw=out.raw, attempts=out.attempts, usage=out.usage,
+            cost_usd=None if out.cost_usd is None else round(out.cost_usd, 8),
+            cached=out.attempts > 0 and out.sent == 0,
             latency_s=round(out.latency_s, 3), **fields)
 
     async def judge(self, rubric: Rubric, subject: Subject, judge_sample: int) -> JudgmentRecord:

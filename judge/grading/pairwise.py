@@ -39,7 +39,10 @@ def _merge(first: Outcome, second: Outcome) -> Outcome:
                      parse_status=bad.parse_status if bad.verdict is None else first.parse_status,
                      reason=bad.reason, error=first.error or second.error,
                      usage=first.usage.add(second.usage),
-                     latency_s=first.latency_s + second.latency_s)
+                     latency_s=first.latency_s + second.latency_s,
+                     cost_usd=None if first.cost_usd is None and second.cost_usd is None
+                     else (first.cost_usd or 0.0) + (second.cost_usd or 0.0),
+                     sent=first.sent + second.sent)
     if bad.reason and bad is second:
         merged.reason = f"swapped order: {bad.reason}"
     return merged

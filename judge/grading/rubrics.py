@@ -9,6 +9,7 @@ computed from the judge's per-item decisions, never asked for.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -121,7 +122,7 @@ class Coverage(Rubric):
         return bool(s.key_points)
 
     def schema(self, s: Subject) -> dict[str, Any]:
-        schema = json_schema(CoverageVerdict)
+        schema = copy.deepcopy(json_schema(CoverageVerdict))
         points = schema["properties"]["points"]
         points["items"]["properties"]["id"]["enum"] = [k.id for k in s.key_points]
         points["minItems"] = points["maxItems"] = len(s.key_points)

@@ -7,12 +7,16 @@ judge slower than generation make memory grow with the run; and ``min(concurrenc
 max_concurrency)`` workers; each finished judgment is appended to judgments.jsonl at once. Judgments already
 finished (same id and template hash) are skipped, so ``judge rejudge`` and ``judge run
 --resume`` pick up where they stopped.
+
+A judge is scheduled like a model (judge.runner.model_limits): ``?concurrency=``, ``?rpm=``,
+``?tpm=``, ``?attempts=`` in its spec over the plan's limits, which default to the run's.
+``Shared`` carries what judging shares with generation: the run's prices, its --max-cost
+budget and its rate limiters (a model that generates and judges spends one limit).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +30,13 @@ from judge.grading.io import judged_keys
 from judge.grading.pairwise import judge_pair
 from judge.grading.rubrics import RUBRICS, Rubric, get_rubrics, judgment_hash, template_hash
 from judge.grading.subject import Subject, other_queries, subject_for
+from judge.pricing import Budget, PriceTable, load_prices
 from judge.probeset import ProbeSet
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
+from judge.ratelimit import Limiters
 from judge.records import JudgmentRecord, ResponseRecord, judgment_id, now_iso
+from judge.runner import ModelLimits, limit_key, model_limits, provider_spec
 from judge.store import JUDGMENTS, JsonlWriter, RunStore
 from judge.templates import Templates
 
@@ -43,16 +50,37 @@ class JudgePlan(BaseModel):
     samples: int = Field(default=1, ge=1, le=100)  # judge samples per item (test-retest)
     cross_query: bool = False
     use_drafts: bool = False  # judge coverage against draft key points too
-    concurrency: int = Field(default=4, ge=1)
+    # Per judge model (a spec's ?concurrency= etc. wins); None: the run's own setting.
+    concurrency: int | None = Field(default=None, ge=1)
+    rpm: float | None = Field(default=None, gt=0)
+    tpm: float | None = Field(default=None, gt=0)
     grader: GraderSettings = Field(default_factory=GraderSettings)
 
     def check(self) -> None:
-        """Fail early on a bad judge spec, a duplicate judge or an unknown rubric."""
+        """Fail early on a bad judge spec or option, a duplicate judge or an unknown rubric."""
         if len(set(self.judges)) != len(self.judges):
             raise ConfigError("the same --judge is given twice")
         for spec in self.judges:
-            parse_spec(spec)
+            model_limits(parse_spec(spec), self.limits())
         get_rubrics(self.rubrics)
+
+    def limits(self, run: ModelLimits | None = None) -> ModelLimits:
+        """The judges' default limits: the plan's, else the run's (``run``), else 8 workers."""
+        return ModelLimits(concurrency=self.concurrency or (run.concurrency if run else 8),
+                           rpm=self.rpm or (run.rpm if run else None),
+                           tpm=self.tpm or (run.tpm if run else None),
+                           attempts=self.grader.attempts)
+
+
+@dataclass
+class Shared:
+    """What a judging pass shares with the run's generation (or keeps to itself when alone,
+    as in ``judge rejudge``): default limits, prices, the --max-cost budget, rate limiters."""
+
+    run_limits: ModelLimits | None = None  # the run's concurrency / rpm / tpm
+    prices: PriceTable = field(default_factory=load_prices)
+    budget: Budget = field(default_factory=Budget)
+    limiters: Limiters = field(default_factory=Limiters)
 
 
 @dataclass
@@ -66,6 +94,10 @@ class Tally:
     skipped: int = 0
     score_sum: float = 0.0
     score_n: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0  # spent in this pass (verdicts served from the cache are free)
+    priced: bool = False  # some verdict had a known price
 
     @property
     def mean(self) -> float | None:
@@ -82,6 +114,12 @@ class Tally:
             self.unparseable += 1
         else:
             self.errors += 1
+        self.input_tokens += record.usage.input_tokens
+        self.output_tokens += record.usage.output_tokens
+        if record.cost_usd is not None:
+            self.priced = True
+            if not record.cached:
+                self.cost_usd += record.cost_usd
 
 
 @dataclass(frozen=True)
@@ -103,21 +141,37 @@ class _Judge:
     workers: list[asyncio.Task[None]] = field(default_factory=list)
 
 
+@dataclass
+class JudgeLoad:
+    """Where one judge's work stands (for progress): judgments queued, in flight, done,
+    failed (error or unparseable; counted in done too), left unjudged by --max-cost, and
+    the responses it was given."""
+
+    queued: int = 0
+    inflight: int = 0
+    done: int = 0
+    failed: int = 0
+    unjudged: int = 0
+    responses: int = 0
+
+
 class JudgingSession:
     """Judges the responses of one run as they are observed."""
 
     def __init__(self, store: RunStore, probes: ProbeSet, templates: Templates, plan: JudgePlan,
-                 models: list[str], traces: dict[str, dict[str, Any]] | None = None) -> None:
+                 models: list[str], traces: dict[str, dict[str, Any]] | None = None,
+                 shared: Shared | None = None) -> None:
         plan.check()
         probes = probes if plan.use_drafts else probes.without_drafts()
         self.store, self.probes, self.templates, self.plan = store, probes, templates, plan
         self.models = models
+        self.shared = shared or Shared()
+        self.loads = {spec: JudgeLoad() for spec in plan.judges}
+        self.unjudged = 0  # judgments not made because --max-cost was reached
         self.rubrics = get_rubrics(plan.rubrics)
         self.traces = traces or {}
         self.done = judged_keys(store)
         self.tallies: dict[tuple[str, str], Tally] = {}
-        self.on_enqueue: Callable[[str, int], None] = lambda _judge, _n: None
-        self.on_done: Callable[[str], None] = lambda _judge: None
         self._judges: dict[str, _Judge] = {}
         self._seen: dict[tuple[str, int], dict[str, ResponseRecord]] = {}
         self._writer: JsonlWriter | None = None
@@ -129,15 +183,23 @@ class JudgingSession:
         """Build the judge providers (failing early) and start their workers."""
         providers = dict(providers or {})
         for spec in self.plan.judges:
-            providers.setdefault(spec, build_provider(spec))
+            if spec not in providers:
+                providers[spec] = build_provider(provider_spec(parse_spec(spec)))
         self._writer = self.store.writer(JUDGMENTS)
         self._cache = ResponseCache() if self.plan.grader.use_cache else None
+        defaults = self.plan.limits(self.shared.run_limits)
         for spec in self.plan.judges:
-            provider = providers[spec]
-            grader = Grader(provider, self.templates, self.plan.grader, self.store.run_id,
-                            self._cache if getattr(provider, "cacheable", True) else None)
-            limit = getattr(provider, "max_concurrency", None) or self.plan.concurrency
-            workers = max(1, min(self.plan.concurrency, limit))
+            parsed, provider = parse_spec(spec), providers[spec]
+            limits = model_limits(parsed, defaults)
+            grader = Grader(provider, self.templates,
+                            self.plan.grader.model_copy(update={"attempts": limits.attempts}),
+                            self.store.run_id,
+                            self._cache if getattr(provider, "cacheable", True) else None,
+                            limiter=self.shared.limiters.get(limit_key(parsed), limits.rpm,
+                                                             limits.tpm),
+                            prices=self.shared.prices)
+            most = getattr(provider, "max_concurrency", None) or limits.concurrency
+            workers = max(1, min(limits.concurrency, most))
             judge = self._judges[spec] = _Judge(grader, asyncio.Queue(workers * QUEUE_PER_WORKER))
             for _ in range(workers):
                 judge.workers.append(asyncio.create_task(self._worker(spec, judge)))
@@ -183,15 +245,18 @@ class JudgingSession:
         self.observe(record)
         candidates = self.items_for(record)
         for spec, judge in self._judges.items():
+            load = self.loads[spec]
+            load.responses += 1
             items = [i for i in candidates if self._todo(i, spec)]
-            if items:
-                self.on_enqueue(spec, len(items))
+            load.queued += len(items)  # waiting for a worker, or for room in the queue
             for item in items:
                 await judge.queue.put(item)
 
     def items_for(self, record: ResponseRecord) -> list[WorkItem]:
         """Every (rubric, subject, judge sample) one response needs from each judge."""
-        events = events_for(record, self.traces.get(record.id))
+        # trace events are hints for the reflection rubric only: not parsed for the others
+        events = (events_for(record, self.traces.get(record.id))
+                  if RUBRICS["reflection"] in self.rubrics else [])
         base = subject_for(self.probes, record, events=events)
         subjects: list[tuple[Rubric, Subject]] = [(r, base) for r in self.rubrics
                                                   if r.name != "pairwise" and r.applies(base)]
@@ -228,10 +293,17 @@ class JudgingSession:
         return True
 
     async def _worker(self, spec: str, judge: _Judge) -> None:
+        load, budget = self.loads[spec], self.shared.budget
         while True:
             item = await judge.queue.get()
             if item is None:
                 return
+            load.queued -= 1
+            if budget.reached:  # left for `judge run --resume` / `judge rejudge`
+                load.unjudged += 1
+                self.unjudged += 1
+                continue
+            load.inflight += 1
             try:
                 if item.rubric.name == "pairwise":
                     record = await judge_pair(judge.grader, item.subject, item.judge_sample)
@@ -243,10 +315,15 @@ class JudgingSession:
                 record = judge.grader.record(item.rubric, item.subject, item.judge_sample,
                                              Outcome(error=True, reason=str(exc),
                                                      parse_status="error"))
+            finally:
+                load.inflight -= 1
             assert self._writer is not None
             self._writer.write(record)
             self.tallies.setdefault((spec, record.rubric), Tally()).add(record)
-            self.on_done(spec)
+            if record.cost_usd is not None and not record.cached:
+                budget.add(record.cost_usd, judging=True)
+            load.done += 1
+            load.failed += record.status != "ok"
 
 
 def manifest_entry(plan: JudgePlan, templates: Templates) -> dict[str, Any]:

@@ -9,6 +9,7 @@ extra keys (small judges add some) and strict about the fields that become numbe
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,8 +119,10 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
+@lru_cache(maxsize=None)
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     """A closed, reference-free JSON schema (every property required, no extras): the
-    subset OpenAI strict mode, Anthropic tool input and llama.cpp grammars all accept."""
+    subset OpenAI strict mode, Anthropic tool input and llama.cpp grammars all accept.
+    Made once per model and shared: deep-copy it before changing it."""
     raw = model.model_json_schema()
     return _inline(raw, raw.get("$defs", {}))

@@ -7,6 +7,14 @@ types": on a machine whose CPU reports AMX but whose kernel or sandbox does not 
 process AMX tile state, the first batched decode dies with a general protection fault
 (``ldtilecfg`` in libggml-cpu), so judge turns them off unless asked.
 Structured output uses llama.cpp's JSON-schema grammar (response_format with a schema).
+
+Every caller of one loaded model (generation and judging share it) takes turns through a
+judge.providers.kvorder.PrefixGate, which runs next the call whose prompt continues the
+last one best, so llama.cpp reuses the shared prefix from its KV cache (``?kv_order=false``:
+first come, first served, as a plain lock, for comparison). Each response's
+``raw["timings"]`` has llama.cpp's own counters for the call (prompt tokens evaluated
+after the reused prefix, prompt and generation milliseconds); ``observers`` see every
+non-streamed call (bench/local.py uses them).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import importlib.util
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,13 +34,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from judge import embedded
 from judge.errors import ConfigError, FatalProviderError, SetupError
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
+from judge.providers.kvorder import PrefixGate
 from judge.providers.registry import ModelSpec
 from judge.providers.thinktags import ThinkStream, split_think
 from judge.records import Reasoning, Usage
 
 INSTALL_EXTRA = "pip install -e '.[local]'"
-_MODELS: dict[tuple[str, int, int, bool], tuple[Any, threading.Lock]] = {}
+_MODELS: dict[tuple[str, int, int, bool, bool], tuple[Any, PrefixGate]] = {}
 _MODELS_LOCK = threading.Lock()
+# Called (in the worker thread) after each non-streamed call with a dict: messages, schema,
+# max_tokens, temperature, seed, usage, timings, wall_s.
+observers: list[Callable[[dict[str, Any]], None]] = []
 
 
 class LocalOptions(BaseModel):
@@ -46,6 +58,7 @@ class LocalOptions(BaseModel):
     repeat_penalty: float = 1.05
     verbose: bool = False
     extra_bufts: bool = False
+    kv_order: bool = True  # callers take turns by shared prompt prefix (False: arrival order)
 
 
 def check_usable() -> tuple[bool, str]:
@@ -57,20 +70,61 @@ def check_usable() -> tuple[bool, str]:
     return True, f"model at {embedded.model_path()}"
 
 
-def _load(path: Path, opts: LocalOptions) -> tuple[Any, threading.Lock]:
-    key = (str(path), opts.n_ctx, opts.n_threads, opts.extra_bufts)
+def load_llama(path: Path, opts: LocalOptions) -> Any:
+    """A fresh llama_cpp.Llama loaded as the provider loads it (bench/local.py drives one
+    directly); call under _MODELS_LOCK or where no other model is loading."""
+    try:
+        import llama_cpp
+    except ImportError:
+        raise SetupError("the local provider needs llama-cpp-python", fix=INSTALL_EXTRA) from None
+    with _model_params(extra_bufts=opts.extra_bufts):
+        return llama_cpp.Llama(model_path=str(path), n_ctx=opts.n_ctx,
+                               n_threads=opts.n_threads, verbose=opts.verbose)
+
+
+def _load(path: Path, opts: LocalOptions) -> tuple[Any, PrefixGate]:
+    key = (str(path), opts.n_ctx, opts.n_threads, opts.extra_bufts, opts.kv_order)
     with _MODELS_LOCK:
         if key not in _MODELS:
-            try:
-                import llama_cpp
-            except ImportError:
-                raise SetupError("the local provider needs llama-cpp-python",
-                                 fix=INSTALL_EXTRA) from None
-            with _model_params(extra_bufts=opts.extra_bufts):
-                llm = llama_cpp.Llama(model_path=str(path), n_ctx=opts.n_ctx,
-                                      n_threads=opts.n_threads, verbose=opts.verbose)
-            _MODELS[key] = (llm, threading.Lock())
+            _MODELS[key] = (load_llama(path, opts), PrefixGate(ordered=opts.kv_order))
         return _MODELS[key]
+
+
+def unload() -> None:
+    """Free every loaded model (they otherwise stay for the life of the process)."""
+    with _MODELS_LOCK:
+        for llm, _gate in _MODELS.values():
+            llm.close()
+        _MODELS.clear()
+
+
+def perf_counters(llm: Any) -> tuple[float, int, float, int] | None:
+    """llama.cpp's counters: (prompt ms, prompt tokens evaluated, generation ms, generated)."""
+    try:
+        import llama_cpp
+
+        d = llama_cpp.llama_perf_context(llm.ctx)
+    except (ImportError, AttributeError):
+        return None
+    return d.t_p_eval_ms, d.n_p_eval, d.t_eval_ms, d.n_eval
+
+
+def call_timings(before: tuple[float, int, float, int] | None, llm: Any) -> dict[str, Any] | None:
+    """One call's share of llama.cpp's counters (``before``: perf_counters before it)."""
+    after = perf_counters(llm)
+    if before is None or after is None:
+        return None
+    if after[1] < before[1] or after[3] < before[3]:  # counters were reset during the call
+        before = (0.0, 0, 0.0, 0)
+    return {"prompt_evaluated": after[1] - before[1],
+            "prompt_ms": round(after[0] - before[0], 3),
+            "generated": after[3] - before[3],
+            "generation_ms": round(after[2] - before[2], 3)}
+
+
+def prompt_text(request: Request) -> str:
+    """The messages as one string (what PrefixGate compares)."""
+    return "\x00".join(f"{m.role}\x01{m.content}" for m in request.messages)
 
 
 @contextmanager
@@ -138,22 +192,31 @@ class LocalProvider:
             kw["response_format"] = {"type": "json_object", "schema": request.response_schema}
         return kw
 
-    def _run(self, request: Request, stream: bool) -> Any:
-        llm, lock = _load(self.path, self.opts)
-        with lock:
+    def _run(self, request: Request) -> Any:
+        llm, gate = _load(self.path, self.opts)
+        kwargs = self._kwargs(request, False)
+        with gate.turn(prompt_text(request)):
+            start, before = time.perf_counter(), perf_counters(llm)
             try:
-                result = llm.create_chat_completion(**self._kwargs(request, stream))
-                if stream:
-                    return llm, lock, result
-                return result
+                result = llm.create_chat_completion(**kwargs)
             except ValueError as exc:  # e.g. prompt longer than the context window
                 raise FatalProviderError(f"{exc} (raise the window with ?n_ctx=N)",
                                          model=self.spec) from None
+            timings = call_timings(before, llm)
+        result["timings"] = timings
+        if observers:
+            call = {"messages": kwargs["messages"], "schema": request.response_schema,
+                    "max_tokens": request.max_tokens, "temperature": kwargs["temperature"],
+                    "seed": request.seed, "usage": result.get("usage") or {},
+                    "timings": timings, "wall_s": time.perf_counter() - start}
+            for observer in observers:
+                observer(call)
+        return result
 
     async def generate(self, request: Request) -> Response:
         """One complete generation in a worker thread."""
         start = time.perf_counter()
-        raw = await asyncio.to_thread(self._run, request, False)
+        raw = await asyncio.to_thread(self._run, request)
         choice = raw["choices"][0]
         usage = raw.get("usage") or {}
         split = split_think(choice["message"].get("content") or "")
@@ -166,7 +229,7 @@ class LocalProvider:
             model_id=self.model_id,
             latency_s=time.perf_counter() - start,
             raw={"id": raw.get("id"), "created": raw.get("created"), "usage": usage,
-                 "finish_reason": choice.get("finish_reason")},
+                 "finish_reason": choice.get("finish_reason"), "timings": raw["timings"]},
         )
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
@@ -177,10 +240,10 @@ class LocalProvider:
         start = time.perf_counter()
 
         def worker() -> None:
-            llm, lock = _load(self.path, self.opts)
+            llm, gate = _load(self.path, self.opts)
             n_out, finish, text = 0, None, []
             try:
-                with lock:
+                with gate.turn(prompt_text(request)):
                     for chunk in llm.create_chat_completion(**self._kwargs(request, True)):
                         if cancel.is_set():
                             finish = "cancelled"

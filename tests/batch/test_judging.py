@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from judge.grading.grader import GraderSettings
 from judge.grading.live import run_with_judging, session_for_runner
 from judge.grading.session import JudgePlan
@@ -25,7 +27,7 @@ from tests.batch.conftest import (
 )
 from tests.fakeserver import FakeServer
 
-SKIP = {"created", "latency_s", "run_id"}
+SKIP = {"created", "latency_s", "run_id", "cost_usd"}  # batch replies cost half
 
 
 def plan(*judges: str, rubrics: list[str] | None = None) -> JudgePlan:
@@ -57,6 +59,10 @@ def test_batch_judging_matches_online_judging(fake: FakeServer, tmp_path: Path) 
     online = online_judgments(probes, models, p, tmp_path)
     assert len(batch) == len(online) == 2 * (12 + 12 + 6)
     assert by_id(batch) == by_id(online)  # verdicts, scores, raw replies, attempts: all equal
+    online_cost = {r["id"]: r["cost_usd"] for r in online}
+    assert all(r["cost_usd"] > 0 for r in batch)  # both judges are in the bundled prices
+    assert all(r["cost_usd"] == pytest.approx(0.5 * online_cost[r["id"]], abs=1e-8)
+               for r in batch)
     statuses = Counter((r["rubric"], r["status"]) for r in batch)
     # the fake's coverage replies repeat one key point: re-asked twice, then unparseable
     assert statuses[("coverage", "unparseable")] == 24

@@ -104,6 +104,17 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the server process has used (None: in-thread, or not Linux)."""
+        if self._proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # --- addresses ---------------------------------------------------------------------
 
     @property

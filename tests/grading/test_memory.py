@@ -34,7 +34,13 @@ def test_rejudge_of_a_large_run_keeps_the_queue_bounded(tmp_path: Path,
                      concurrency=2, use_cache=False)
     session = open_for_rejudge("big", tmp_path, plan)
     peak = [0]
-    session.on_enqueue = lambda _judge, _n: peak.__setitem__(0, max(peak[0], session.queued()))
+    submit = session.submit
+
+    async def measured(record):  # noqa: ANN001, ANN202 - the queue after each response
+        await submit(record)
+        peak[0] = max(peak[0], session.queued())
+
+    session.submit = measured  # type: ignore[method-assign]
     asyncio.run(rejudge(session, build_judges(plan)))
     assert sum(t.judged for t in session.tallies.values()) == 300
     assert 0 < peak[0] <= 2 * QUEUE_PER_WORKER  # two workers' worth, not 300

@@ -3,7 +3,8 @@
 An *arm* is one model inside one run. One run with two models gives two arms (compared
 with each other); two runs with one model each give two arms (A = the first run given).
 Consecutive arms in the given order are compared (level 1); with three or more arms in
-order the mirage check runs across them.
+order the mirage check runs across them. The success rule is decided once, on all the
+runs together (``SuccessRule.decided``), so every arm is held to the same criteria.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from judge.analysis.compare import Comparison, compare_rows
+from judge.analysis.compare import Comparison, Correction, compare_rows
 from judge.analysis.intention import FLAG_AT, IntentionReport, intention_report
 from judge.analysis.levels import (DEFAULT_GATE, ComboReport, StrategyStats, combo_report,
                                    strategy_report)
@@ -69,14 +70,16 @@ class Analysis:
     mirage: list[MirageDim] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"success_rule": self.rule.describe(),
+        return {"success_rule": self.rule.describe(), "success_banner": self.rule.banner(),
                 "arms": [a.to_dict() for a in self.arms],
                 "L1_comparisons": [c.to_dict() for c in self.comparisons],
                 "mirage": [m.to_dict() for m in self.mirage]}
 
 
 def make_arms(runs: list[RunData], rule: SuccessRule) -> list[Arm]:
-    """Arms in order: every model of every run (labels say run and model as needed)."""
+    """Arms in order: every model of every run (labels say run and model as needed);
+    ``rule`` is decided on ``runs`` unless it already is."""
+    rule = rule if rule.judged is not None else rule.decided(runs)
     arms = []
     for run in runs:
         rows = build_rows(run, rule)
@@ -88,7 +91,8 @@ def make_arms(runs: list[RunData], rule: SuccessRule) -> list[Arm]:
 
 
 def pick_arm(run: RunData, rule: SuccessRule, model: str | None) -> Arm:
-    """The arm of ``model`` in ``run`` (the only model when None)."""
+    """The arm of ``model`` in ``run`` (the only model when None). Decide ``rule`` on
+    every run being compared first, so both arms share it."""
     rows = build_rows(run, rule)
     models = run.models
     if model is None:
@@ -110,18 +114,18 @@ def analyze_arm(arm: Arm, gate: float = DEFAULT_GATE, flag_at: float = FLAG_AT) 
                        reflection_report(arm.label, arm.rows))
 
 
-def compare_arms(a: Arm, b: Arm) -> Comparison:
-    return compare_rows(a.rows, b.rows, a.label, b.label)
+def compare_arms(a: Arm, b: Arm, correction: Correction = "holm") -> Comparison:
+    return compare_rows(a.rows, b.rows, a.label, b.label, correction)
 
 
 def analyze(runs: list[RunData], rule: SuccessRule | None = None, gate: float = DEFAULT_GATE,
-            flag_at: float = FLAG_AT) -> Analysis:
+            flag_at: float = FLAG_AT, correction: Correction = "holm") -> Analysis:
     """Analyse runs given in order (see module docstring)."""
-    rule = rule or SuccessRule()
+    rule = (rule or SuccessRule()).decided(runs)
     arms = make_arms(runs, rule)
     out = Analysis(rule, [analyze_arm(a, gate, flag_at) for a in arms])
     for a, b in list(zip(arms, arms[1:]))[:MAX_COMPARISONS]:
-        out.comparisons.append(compare_arms(a, b))
+        out.comparisons.append(compare_arms(a, b, correction))
     if len(arms) >= 3:
         out.mirage = mirage([(a.label, a.rows) for a in arms], rule.min_intention or 4.0)
     return out

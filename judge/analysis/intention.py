@@ -3,12 +3,13 @@
 Discrimination: for every answer a (to query q) that the judge also scored against another
 query q' of the same page, the pair counts 1 when intention(a, q) > intention(a, q'), ½ on
 a tie, 0 otherwise. The discrimination rate is the share over all pairs (0.5 = the judge
-cannot tell which query an answer was for); its interval resamples answers.
+cannot tell which query an answer was for); its interval resamples tasks (BCa).
 
 Similarity: answers to different queries on the same page should differ. For each page and
 pair of queries, the mean token-set Jaccard similarity over sample pairs; a pair at or
 above ``flag_at`` is flagged as an answer that barely changes with the query. The mean
-similarity between samples of the same task is shown as the baseline.
+similarity between samples of the same task is shown as the baseline. Similarity
+intervals resample pages (across queries) and tasks (between samples).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from judge.analysis.metrics import GroupStats, grouped
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import Estimate, bootstrap_mean, bootstrap_ratio, wilson
+from judge.stats import Estimate, mean, rate
 
 FLAG_AT = 0.8
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]|[^\W_]+", re.UNICODE)
@@ -72,16 +73,19 @@ class IntentionReport:
 
 
 def discrimination(rows: list[ResponseRow]) -> tuple[Estimate, int]:
-    """Share of (answer, other query) pairs where the own query scores higher; ties ½."""
-    wins, counts = [], []
+    """Share of (answer, other query) pairs where the own query scores higher; ties ½.
+    The interval resamples tasks (an answer's pairs, and a task's answers, move as one)."""
+    wins: list[float | None] = []
+    tasks: list[str] = []
     for r in rows:
         own = r.scores.get("intention")
         others = [s for q, s in r.cross.items() if q != r.query_id]
         if own is None or not others:
             continue
-        wins.append(sum(1.0 if own > s else 0.5 if own == s else 0.0 for s in others))
-        counts.append(len(others))
-    return bootstrap_ratio(wins, counts), int(sum(counts))
+        for s in others:
+            wins.append(1.0 if own > s else 0.5 if own == s else 0.0)
+            tasks.append(r.task_id)
+    return mean(wins, tasks, (0.0, 1.0)), len(wins)
 
 
 def cross_matrix(rows: list[ResponseRow]) -> tuple[list[str], list[list[float | None]]]:
@@ -102,12 +106,14 @@ def cross_matrix(rows: list[ResponseRow]) -> tuple[list[str], list[list[float | 
     return queries, matrix
 
 
-def _similarities(rows: list[ResponseRow]) -> tuple[list[float], list[float], list[SimilarPair]]:
+def _similarities(rows: list[ResponseRow]
+                  ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[SimilarPair]]:
+    """(page, similarity) across queries, (task, similarity) between samples, pairs."""
     by_task: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
     for r in rows:
         if r.kind == "single" and r.page_id and r.query_id:
             by_task[(r.page_id, r.query_id)].append(tokens(r.text))
-    within = [jaccard(a, b) for toks in by_task.values()
+    within = [(f"{task[0]} × {task[1]}", jaccard(a, b)) for task, toks in by_task.items()
               for a, b in itertools.combinations(toks, 2)]
     pages: dict[str, list[str]] = defaultdict(list)
     for page, query in by_task:
@@ -116,10 +122,17 @@ def _similarities(rows: list[ResponseRow]) -> tuple[list[float], list[float], li
     for page, queries in sorted(pages.items()):
         for qa, qb in itertools.combinations(sorted(queries), 2):
             sims = [jaccard(a, b) for a in by_task[(page, qa)] for b in by_task[(page, qb)]]
-            mean = sum(sims) / len(sims)
-            cross.append(mean)
-            pairs.append(SimilarPair(page, qa, qb, round(mean, 4)))
+            avg = sum(sims) / len(sims)
+            cross.append((page, avg))
+            pairs.append(SimilarPair(page, qa, qb, round(avg, 4)))
     return cross, within, pairs
+
+
+def _by_cluster(pairs: list[tuple[str, float]]) -> Estimate | None:
+    """Mean similarity with an interval resampling the clusters (pages or tasks)."""
+    if not pairs:
+        return None
+    return mean([v for _, v in pairs], [c for c, _ in pairs], (0.0, 1.0))
 
 
 def intention_report(model: str, rows: list[ResponseRow], flag_at: float = FLAG_AT
@@ -133,7 +146,7 @@ def intention_report(model: str, rows: list[ResponseRow], flag_at: float = FLAG_
     return IntentionReport(
         model=model, by_intent=grouped(rows, lambda r: r.intent, ["intention"]),
         discrimination=disc, pairs=n_pairs, flag_at=flag_at, matrix_queries=queries, matrix=matrix,
-        cross_similarity=bootstrap_mean(cross) if cross else None,
-        within_similarity=bootstrap_mean(within) if within else None,
-        flagged_rate=wilson(len(flagged), len(pairs)) if pairs else None,
+        cross_similarity=_by_cluster(cross), within_similarity=_by_cluster(within),
+        flagged_rate=rate([p.similarity >= flag_at for p in pairs], [p.page for p in pairs])
+        if pairs else None,
         flagged=flagged)

@@ -1,7 +1,8 @@
 """Levels 2 and 3: combinatorial success vs prediction (with the readiness gate), strategy.
 
 Level 2. A combo declares the single steps it builds on (page × query). Each step's
-success rate is the pass rate of that single task's responses (Wilson interval). The
+success rate is the pass rate of that single task's responses (Wilson interval: the
+samples of one task are its independent draws). The
 predicted combo success is the product of the step rates (independence); its interval is
 the product of the step bounds. The observed combo success is the pass rate of the combo's
 responses. "worse than predicted" (a compounding failure) when the observed upper bound is
@@ -10,7 +11,9 @@ The readiness gate opens when every step's lower Wilson bound is ≥ the thresho
 
 Level 3. Per page type: the distribution of strategy labels, the share matching the page
 type's expected strategy, stability across samples of a task (share of tasks whose labelled
-samples all got the same label), and the reasonable-length rate.
+samples all got the same label), and the reasonable-length rate. Match and length rates
+are over responses of many tasks, so their Wilson intervals use the tasks' effective
+sample size (judge.stats.rate).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import Estimate, rate, wilson
+from judge.stats import Estimate, rate, wilson
 from judge.probeset import ProbeSet
 
 DEFAULT_GATE = 0.8
@@ -146,8 +149,8 @@ def strategy_report(rows: list[ResponseRow]) -> list[StrategyStats]:
             page_type=ptype,
             labels=dict(Counter(r.label for r in g if r.label).most_common()),
             expected=sorted({r.expected_label for r in g if r.expected_label}),
-            match=rate([r.strategy_match for r in g]),
+            match=rate([r.strategy_match for r in g], [r.task_id for r in g]),
             stable=_stability(g),
-            length_ok=rate([r.length_ok for r in g]),
+            length_ok=rate([r.length_ok for r in g], [r.task_id for r in g]),
         ))
     return out

@@ -1,8 +1,9 @@
 """Per-run, per-model metrics: every dimension by page type and by query intent.
 
-Rates (pass, all core covered, strategy match, length ok) get Wilson intervals over
-responses; means (intention 1–5, coverage and faithfulness 0–1) get a bootstrap interval
-that resamples tasks, because samples of one task are not independent.
+Rates (pass, all core covered, strategy match, length ok) get Wilson intervals at the
+effective sample size of their tasks; means (intention 1–5, coverage and faithfulness
+0–1) get a BCa interval that resamples tasks (judge.stats), because samples of one task
+are not independent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import Estimate, cluster_mean, rate
+from judge.stats import Estimate, mean, rate
 
 # (name, kind, what it means) — kind "rate" is 0/1 per response, "mean" a score.
 DIMENSIONS: list[tuple[str, str, str]] = [
@@ -26,15 +27,17 @@ DIMENSIONS: list[tuple[str, str, str]] = [
     ("length_ok", "rate", "word count within the page's bounds"),
 ]
 DIM_KIND = {name: kind for name, kind, _ in DIMENSIONS}
+DIM_BOUNDS = {name: (1.0, 5.0) if name == "intention" else (0.0, 1.0) for name in DIM_KIND}
 RUBRICS = ("intention", "strategy", "coverage", "faithfulness", "reflection", "pairwise")
 
 
 def estimate(rows: list[ResponseRow], dim: str) -> Estimate:
     """The headline estimate of one dimension over ``rows``."""
+    tasks = [r.task_id for r in rows]
     if DIM_KIND[dim] == "rate":
         values = [r.value(dim) for r in rows]
-        return rate([None if v is None else v >= 0.5 for v in values])
-    return cluster_mean([r.value(dim) for r in rows], [r.task_id for r in rows])
+        return rate([None if v is None else v >= 0.5 for v in values], tasks)
+    return mean([r.value(dim) for r in rows], tasks, DIM_BOUNDS[dim])
 
 
 def present_dims(rows: Iterable[ResponseRow]) -> list[str]:
@@ -82,13 +85,17 @@ def by_model(rows: list[ResponseRow]) -> dict[str, list[ResponseRow]]:
 
 
 def parse_failures(rows: list[ResponseRow]) -> dict[str, dict[str, int]]:
-    """Per rubric: judgments scored ok vs failed (unparseable or error)."""
+    """Per rubric: judgments scored ("ok"), judged but unscored (a faithfulness verdict
+    with no claims) and failed (unparseable or error)."""
     ok: Counter[str] = Counter()
+    unscored: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for r in rows:
         ok.update(r.n_judged)
+        unscored.update(r.unscored)
         failed.update(r.failures)
-    return {rb: {"ok": ok[rb], "failed": failed[rb]} for rb in RUBRICS if ok[rb] or failed[rb]}
+    return {rb: {"ok": ok[rb], "unscored": unscored[rb], "failed": failed[rb]}
+            for rb in RUBRICS if ok[rb] or failed[rb] or unscored[rb]}
 
 
 @dataclass
@@ -120,5 +127,5 @@ def model_metrics(model: str, rows: list[ResponseRow], dims: list[str]) -> Model
                                                              else None), dims),
         by_intent=grouped(rows, lambda r: r.intent, dims),
         failures=parse_failures(rows),
-        short_one_sentence=rate([r.length_ok for r in short]),
+        short_one_sentence=rate([r.length_ok for r in short], [r.task_id for r in short]),
     )

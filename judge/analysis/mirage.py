@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import Estimate, cluster_mean, rate
+from judge.stats import Estimate, mean, rate
 
 MIN_RISE, MIN_JUMP, MARGIN = 0.05, 0.10, 0.15
 
@@ -79,13 +79,14 @@ def _twins(rows: list[ResponseRow], min_intention: float) -> dict[str, tuple[Est
     tasks = [r.task_id for r in rows]
     intent = [r.scores.get("intention") for r in rows]
     faith = [r.scores.get("faithfulness") for r in rows]
+    unit = (0.0, 1.0)
     return {
-        "coverage": (rate([r.all_core for r in rows]),
-                     cluster_mean([r.scores.get("coverage") for r in rows], tasks)),
-        "intention": (rate([None if s is None else s >= min_intention for s in intent]),
-                      cluster_mean([None if s is None else (s - 1) / 4 for s in intent], tasks)),
-        "faithfulness": (rate([None if s is None else s >= 1.0 for s in faith]),
-                         cluster_mean(faith, tasks)),
+        "coverage": (rate([r.all_core for r in rows], tasks),
+                     mean([r.scores.get("coverage") for r in rows], tasks, unit)),
+        "intention": (rate([None if s is None else s >= min_intention for s in intent], tasks),
+                      mean([None if s is None else (s - 1) / 4 for s in intent], tasks, unit)),
+        "faithfulness": (rate([None if s is None else s >= 1.0 for s in faith], tasks),
+                         mean(faith, tasks, unit)),
     }
 
 

@@ -1,13 +1,14 @@
 """Level 5: reflection — how often models self-check and correct, and whether it helps.
 
-Rates are over traced responses (Wilson): self-check (≥ 1 self_check event), correction
+Rates are over traced responses (Wilson at the tasks' effective sample size): self-check (≥ 1 self_check event), correction
 (≥ 1 correction event), episode (≥ 1 self-check followed by a correction of the same point).
 Follow-through is over responses with a correction whose follow-through is known (the
 judge's reflection rubric, else the trace record). Instability is over tasks with ≥ 2
 traced samples: the share where reflection (a self-check or a correction) appears in some
 samples but not in others. The quality difference is mean(with a correction) − mean(without)
-with an unpaired bootstrap interval. Events per 1k tokens (the parser's token estimate) are
-averaged over responses, resampling tasks. All of these describe tendencies across many
+with a BCa interval that resamples tasks (a task's samples stay together, whichever side
+they are on); fewer than 10 tasks on a side is "n too small". Events per 1k tokens (the
+parser's token estimate) are averaged over responses, resampling tasks. All of these describe tendencies across many
 responses; a single trace proves nothing about the model's behaviour.
 """
 
@@ -17,10 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from judge.analysis.metrics import DIM_KIND
+from judge.analysis.metrics import DIM_BOUNDS, DIM_KIND
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import (Estimate, bootstrap_diff, cluster_mean, fmt_diff, rate,
-                                  wilson)
+from judge.stats import Estimate, difference, mean, rate, show_diff, wilson
 
 QUALITY_DIMS = ("intention", "coverage", "faithfulness", "pass")
 
@@ -61,13 +61,16 @@ def _tendency(dim: str, est: Estimate) -> str:
     """One sentence stating a with/without-correction difference as a tendency."""
     if est.value is None:
         return ""
-    shown = fmt_diff(est, DIM_KIND.get(dim) == "rate")
-    if not est.excludes(0):
+    shown = show_diff(est, "rate" if DIM_KIND.get(dim) == "rate" else "mean")
+    if est.too_small:
+        return (f"{dim}: too few tasks with and without a correction to compare ({shown}; "
+                "at least 10 on each side are needed).")
+    if not est.significant(corrected=False):
         return (f"{dim}: no clear difference between responses with and without a "
-                f"correction ({shown}, with − without; {est.n} responses).")
+                f"correction ({shown}, with − without; {est.n} tasks).")
     direction = "higher" if est.value > 0 else "lower"
     return (f"{dim}: responses with a correction tend to score {direction} than those "
-            f"without ({shown}, with − without; {est.n} responses). A tendency across "
+            f"without ({shown}, with − without; {est.n} tasks). A tendency across "
             "responses, not a property of any single one.")
 
 
@@ -75,22 +78,36 @@ def reflection_report(model: str, rows: list[ResponseRow]) -> ReflectionReport:
     """Level 5 for one model's rows (only rows with a trace record count)."""
     traced = [r for r in rows if r.traced]
     corrected = [r for r in traced if r.has("correction")]
+    tasks = [r.task_id for r in traced]
     report = ReflectionReport(
         model=model, traced=len(traced),
-        self_check=rate([r.has("self_check") for r in traced]),
-        correction=rate([r.has("correction") for r in traced]),
-        episode=rate([r.episodes > 0 for r in traced]),
-        follow_through=rate([r.follow_through for r in corrected]),
+        self_check=rate([r.has("self_check") for r in traced], tasks),
+        correction=rate([r.has("correction") for r in traced], tasks),
+        episode=rate([r.episodes > 0 for r in traced], tasks),
+        follow_through=rate([r.follow_through for r in corrected],
+                            [r.task_id for r in corrected]),
         instability=instability(traced))
     for kind in ("self_check", "correction"):
         values = [r.per_1k.get(kind) for r in traced]
         if any(v is not None for v in values):
-            report.per_1k[kind] = cluster_mean(values, [r.task_id for r in traced])
+            report.per_1k[kind] = mean(values, tasks)
     for dim in QUALITY_DIMS:
-        with_c = [v for r in corrected if (v := r.value(dim)) is not None]
-        without = [v for r in traced if not r.has("correction") and (v := r.value(dim)) is not None]
-        if len(with_c) >= 2 and len(without) >= 2:
-            est = bootstrap_diff(without, with_c)
+        with_c, without = _split(traced, dim)
+        if with_c and without:
+            est = difference(without, with_c, "rate" if DIM_KIND[dim] == "rate" else "mean",
+                             DIM_BOUNDS[dim], paired=False)
             report.quality_diff[dim] = est
             report.tendency.append(_tendency(dim, est))
     return report
+
+
+def _split(rows: list[ResponseRow], dim: str) -> tuple[dict[str, list[float]],
+                                                         dict[str, list[float]]]:
+    """Per task, the values of ``dim`` of responses with and without a correction."""
+    with_c: dict[str, list[float]] = defaultdict(list)
+    without: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        v = r.value(dim)
+        if v is not None:
+            (with_c if r.has("correction") else without)[r.task_id].append(v)
+    return dict(with_c), dict(without)

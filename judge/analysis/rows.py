@@ -3,14 +3,15 @@
 Aggregation over judge repeats and panels: for each rubric, the ok judgments of a response
 (against its own query) are pooled — scores averaged, labels by majority, flags by
 majority (ties count as False). Unparseable and errored judgments are counted as parse
-failures and never scored. Cross-query judgments (``against_query_id`` set) are kept
+failures and never scored; a faithfulness verdict that found no claims is judged but
+unscored (counted in ``unscored``). Cross-query judgments (``against_query_id`` set) are kept
 apart in ``cross``.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from judge.analysis import verdicts as V
@@ -22,31 +23,72 @@ from judge.probeset import Page, ProbeSet
 SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
 
 
+RULE_RUBRICS = ("intention", "coverage", "faithfulness")  # the rubrics a rule can require
+
+
 @dataclass(frozen=True)
 class SuccessRule:
     """When a response counts as a success ("pass").
 
-    Criteria on rubrics that the run never judged are skipped; when a criterion's rubric
-    is judged in the run but missing (or unparseable) for one response, that response is
-    unscored (pass = None), never failed.
+    The rule is decided once for everything analysed together (:meth:`decided`): a
+    criterion is in force when its rubric was judged (any record, parsed or not) in at
+    least one of the runs, so two arms are always held to the same rule. A criterion's
+    rubric with no scored judgment for a response (missing, unparseable, or a
+    faithfulness verdict with no claims) makes that response *unscored* (pass = None),
+    never judged on fewer criteria. ``judged`` is None until the rule is decided.
     """
 
     min_intention: float | None = 4.0
     all_core: bool = True
     min_coverage: float | None = None
     min_faithfulness: float | None = None
+    judged: frozenset[str] | None = None
+
+    def _criteria(self) -> list[tuple[str, str]]:
+        """(rubric, wording) of every criterion the options ask for."""
+        out = []
+        if self.min_intention is not None:
+            out.append(("intention", f"intention ≥ {self.min_intention:g}"))
+        if self.all_core:
+            out.append(("coverage", "all core key points covered"))
+        if self.min_coverage is not None:
+            out.append(("coverage", f"coverage ≥ {self.min_coverage:g}"))
+        if self.min_faithfulness is not None:
+            out.append(("faithfulness", f"faithfulness ≥ {self.min_faithfulness:g}"))
+        return out
+
+    def in_force(self, rubric: str) -> bool:
+        """Is a criterion on ``rubric`` applied (always, before the rule is decided)?"""
+        return self.judged is None or rubric in self.judged
+
+    def decided(self, runs: list[RunData]) -> SuccessRule:
+        """This rule with ``judged`` = the rubrics judged in any of ``runs``."""
+        return replace(self, judged=frozenset(judged_rubrics(runs)))
 
     def describe(self) -> str:
-        parts = []
-        if self.min_intention is not None:
-            parts.append(f"intention ≥ {self.min_intention:g}")
-        if self.all_core:
-            parts.append("all core key points covered")
-        if self.min_coverage is not None:
-            parts.append(f"coverage ≥ {self.min_coverage:g}")
-        if self.min_faithfulness is not None:
-            parts.append(f"faithfulness ≥ {self.min_faithfulness:g}")
-        return " and ".join(parts) or "no criterion"
+        """The criteria in force, e.g. 'intention ≥ 4 and all core key points covered'."""
+        parts = [text for rubric, text in self._criteria() if self.in_force(rubric)]
+        return " and ".join(parts) or "no criterion (nothing the rule needs was judged)"
+
+    def short(self) -> str:
+        """The rule in a few words, for above every table."""
+        return f"success = {self.describe()}; unscored if a required judgment is missing " \
+               "or unparseable"
+
+    def banner(self) -> str:
+        """The rule in full, for the top of the output: criteria, sharing, skipped ones."""
+        skipped = [text for rubric, text in self._criteria() if not self.in_force(rubric)]
+        out = (f"success = {self.describe()} (one rule for every arm; a response missing a "
+               "required judgment, or whose judgment was unparseable, is unscored)")
+        if skipped:
+            out += f"; not judged in any run, so not applied: {', '.join(skipped)}"
+        return out
+
+
+def judged_rubrics(runs: list[RunData]) -> set[str]:
+    """Rubrics with at least one own-query judgment record (any status) in ``runs``."""
+    return {str(j.get("rubric")) for run in runs for j in run.judgments
+            if not j.get("against_query_id") and not j.get("other_response_id")}
 
 
 @dataclass
@@ -73,6 +115,7 @@ class ResponseRow:
     n_judged: dict[str, int] = field(default_factory=dict)
     judge_values: dict[str, list[str]] = field(default_factory=dict)  # per judgment, shown
     failures: dict[str, int] = field(default_factory=dict)
+    unscored: dict[str, int] = field(default_factory=dict)  # judged, nothing to score
     rationale: dict[str, str] = field(default_factory=dict)
     label: str | None = None
     label_agreement: float | None = None
@@ -167,6 +210,11 @@ def _apply_reflection(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
 def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
                core: list[str]) -> None:
     """Pool the ok judgments of one rubric against the response's own query."""
+    if rubric == "faithfulness":  # no claims to check: judged, but nothing to score
+        empty = [j for j in oks if V.claims_count(j) == 0]
+        if empty:
+            row.unscored[rubric] = row.unscored.get(rubric, 0) + len(empty)
+            oks = [j for j in oks if V.claims_count(j) != 0]
     scores = [float(j["score"]) for j in oks if j.get("score") is not None]
     if scores:
         row.scores[rubric] = sum(scores) / len(scores)
@@ -226,18 +274,20 @@ def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:
         row.follow_through = ft
 
 
-def decide_pass(row: ResponseRow, rule: SuccessRule, judged: set[str]) -> bool | None:
-    """Apply ``rule`` to one row; None when a required rubric is missing for it."""
+def decide_pass(row: ResponseRow, rule: SuccessRule) -> bool | None:
+    """Apply a decided ``rule`` to one row; None (unscored) when a criterion in force has
+    no scored judgment for it. "All core covered" is vacuous on pages without core
+    points."""
     checks: list[bool | None] = []
-    if rule.min_intention is not None and "intention" in judged:
+    if rule.min_intention is not None and rule.in_force("intention"):
         s = row.scores.get("intention")
         checks.append(None if s is None else s >= rule.min_intention)
-    if rule.all_core and "coverage" in judged and row.k_core > 0:
+    if rule.all_core and rule.in_force("coverage") and row.k_core > 0:
         checks.append(row.all_core)
-    if rule.min_coverage is not None and "coverage" in judged:
+    if rule.min_coverage is not None and rule.in_force("coverage"):
         s = row.scores.get("coverage")
         checks.append(None if s is None else s >= rule.min_coverage)
-    if rule.min_faithfulness is not None and "faithfulness" in judged:
+    if rule.min_faithfulness is not None and rule.in_force("faithfulness"):
         s = row.scores.get("faithfulness")
         checks.append(None if s is None else s >= rule.min_faithfulness)
     if not checks or any(c is None for c in checks):
@@ -280,10 +330,12 @@ def _base_row(run: RunData, r: dict[str, Any]) -> ResponseRow:
 
 
 def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRow]:
-    """Rows for every response of ``run`` (in file order)."""
+    """Rows for every response of ``run`` (in file order). A rule not yet decided is
+    decided on this run alone; decide it on every run analysed together first
+    (:meth:`SuccessRule.decided`) so that all arms share it."""
     rule = rule or SuccessRule()
-    judged = {str(j.get("rubric")) for j in run.judgments if j.get("status", "ok") == "ok"
-              and not j.get("against_query_id")}
+    if rule.judged is None:
+        rule = rule.decided([run])
     rows = []
     for r in run.responses:
         row = _base_row(run, r)
@@ -291,6 +343,6 @@ def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRo
         row.k_core = len(core)
         apply_judgments(row, run.by_response.get(row.response_id, []), core)
         apply_trace(row, run.trace_by_response.get(row.response_id))
-        row.passed = decide_pass(row, rule, judged)
+        row.passed = decide_pass(row, rule)
         rows.append(row)
     return rows

@@ -89,3 +89,13 @@ def strategy_match(judgment: dict[str, Any]) -> bool | None:
         return label == expected
     passed = judgment.get("passed")
     return passed if isinstance(passed, bool) else None
+
+
+def claims_count(judgment: dict[str, Any]) -> int | None:
+    """How many claims a faithfulness verdict checked (None when it does not say)."""
+    verdict = judgment.get("verdict") or {}
+    n = verdict.get("n_claims")
+    if isinstance(n, int) and not isinstance(n, bool):
+        return n
+    claims = verdict.get("claims")
+    return len(claims) if isinstance(claims, list) else None

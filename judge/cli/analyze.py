@@ -24,6 +24,9 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
 AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
+NO_CORRECTION = typer.Option(False, "--no-correction", help=(
+    "Show raw p-values and decide significance on them (default: Holm-adjusted across "
+    "the dimensions compared and McNemar)."))
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
@@ -45,6 +48,7 @@ def analyze_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
+    no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
@@ -53,7 +57,8 @@ def analyze_cmd(
     from judge.report.terminal import analysis_renderables
 
     result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
-                                                 min_faithfulness), gate)
+                                                 min_faithfulness), gate,
+                     correction="none" if no_correction else "holm")
     if as_json:
         _print_json(result.to_dict())
         return
@@ -75,11 +80,27 @@ def compare_cmd(
         "pass, intention, coverage, all_core, faithfulness, strategy_match, length_ok.")),
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
-    min_faithfulness: Optional[float] = MIN_FAITH,
+    min_faithfulness: Optional[float] = MIN_FAITH, no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
-    paired bootstrap 95% interval, exact McNemar on task pass/fail, and the tasks that
-    flipped. A report, not a gate: exit 0 unless --fail-if-worse DIM finds B worse."""
+    paired BCa bootstrap 95% interval over tasks, p-values Holm-corrected across the
+    dimensions and McNemar (--no-correction: raw), exact McNemar on task pass/fail, and
+    the tasks that flipped. One success rule for both (decided on the rubrics either run
+    judged). Fewer than 10 shared tasks with a value: "n too small", never significant.
+
+    A report, not a gate: exit 0 unless --fail-if-worse DIM finds B significantly worse
+    (exit 1). A DIM that is "n too small" is not tested: a warning, exit 0.
+
+    Examples:
+
+      judge compare base new                              # B = new against A = base
+
+      judge compare base new --fail-if-worse pass --fail-if-worse faithfulness
+
+      judge compare run1 --a openai:gpt-5-mini --b local  # two models inside one run
+
+      judge compare base new --no-correction --json       # raw p-values, for scripts
+    """
     from judge.analysis import compare_rows, load_run, pick_arm
     from judge.analysis.metrics import DIM_KIND
     from judge.report.terminal import comparison_tables
@@ -88,14 +109,15 @@ def compare_cmd(
     if unknown:
         raise ConfigError(f"--fail-if-worse {unknown[0]}: unknown dimension "
                           f"(known: {', '.join(DIM_KIND)})")
-    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness)
     if run_b is None and not (a and b):
         raise ConfigError("give two runs (`judge compare RUN_A RUN_B`) or one run and two "
                           "models (`judge compare RUN --a SPEC --b SPEC`)")
     ra = load_run(run_a, out)
     rb = ra if run_b is None else load_run(run_b, out)
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness).decided([ra, rb])
     arm_a, arm_b = pick_arm(ra, rule, a), pick_arm(rb, rule, b)
-    comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label)
+    comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label,
+                        "none" if no_correction else "holm")
     if comp.common_tasks == 0:
         raise ConfigError(f"{arm_a.label} and {arm_b.label} share no tasks "
                           "(different probe sets?); nothing to compare")
@@ -104,15 +126,30 @@ def compare_cmd(
         raise ConfigError(f"--fail-if-worse {missing[0]}: A and B have no {missing[0]} "
                           "values to compare (not judged?)")
     if as_json:
-        _print_json(comp.to_dict() | {"success_rule": rule.describe()})
+        _print_json(comp.to_dict() | {"success_rule": rule.describe(),
+                                      "success_banner": rule.banner()})
     else:
         console = Console()
-        console.print(f"success = {rule.describe()}", highlight=False)
-        for part in comparison_tables(comp):
+        console.print(rule.banner(), highlight=False, markup=False)
+        for part in comparison_tables(comp, rule.short()):
             console.print(part)
-    worse = [d for d in fail_if_worse if comp.worse(d)]
+    _gate(comp, fail_if_worse)
+
+
+def _gate(comp, dims: list[str]) -> None:  # noqa: ANN001 - Comparison (imported lazily)
+    """--fail-if-worse: exit 1 when B is significantly worse on one of ``dims``; a DIM
+    that is "n too small" is not tested (a warning on stderr, exit 0)."""
+    err = Console(stderr=True)
+    for d in dims:
+        diff = comp.dim(d).diff
+        if diff.too_small:
+            err.print(f"warning: --fail-if-worse {d}: n too small ({diff.n} shared "
+                      f"task{'s' if diff.n != 1 else ''} with a value, fewer than 10): not "
+                      "tested, so not failing", style="yellow", markup=False, highlight=False)
+    worse = [d for d in dims if comp.worse(d)]
     if worse:
-        Console(stderr=True).print(f"[red]B is significantly worse on: {', '.join(worse)}[/]")
+        err.print(f"B is significantly worse on: {', '.join(worse)}", style="red",
+                  markup=False, highlight=False)
         raise typer.Exit(1)
 
 
@@ -126,7 +163,7 @@ def report_cmd(
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
-    gate: float = GATE,
+    gate: float = GATE, no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
@@ -137,6 +174,6 @@ def report_cmd(
 
     loaded = order_runs([load_run(r, out) for r in runs], order)
     result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
-                     gate)
+                     gate, correction="none" if no_correction else "holm")
     size = write_report(result, loaded, output, title=title)
     Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)

@@ -8,7 +8,6 @@ judgments.jsonl; finished ones (same judge, rubric, judge sample, template) are 
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +129,9 @@ def rejudge_cmd(
 
 
 def _fmt(est: Any) -> str:
-    if math.isnan(est.value):
-        return "–"
-    ci = "" if math.isnan(est.low) else f" [{est.low:.2f}, {est.high:.2f}]"
-    return f"{est.value:.3f}{ci}"
+    from judge.stats import show
+
+    return show(est, "stat")
 
 
 def short_rater(name: str) -> str:
@@ -158,7 +156,8 @@ def agreement_tables(rows: list[Any]) -> list[Table]:
     tables = []
     for (comparison, raters), group in groups.items():
         table = Table(title=f"{comparison}: {raters}", title_justify="left",
-                      caption="95% bootstrap CI over items", caption_justify="left")
+                      caption="95% BCa bootstrap CI over items (none below 10 items)",
+                      caption_justify="left")
         for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
             table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree")
                              else "left", no_wrap=True)

@@ -1,5 +1,5 @@
 """Agreement statistics: Krippendorff's alpha, Cohen's and Fleiss' kappa, percent agreement,
-each with a bootstrap confidence interval over units (items).
+each with a BCa bootstrap interval over units (items), from the statistics engine.
 
 Data is a ratings matrix: one row per unit, one column per rater, ``None`` where a rater
 did not rate a unit. Values are numbers (scores) or strings (labels). Undefined
@@ -8,36 +8,21 @@ statistics (e.g. every rating identical, so expected disagreement is zero) are `
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
 import krippendorff
 import numpy as np
 
+from judge.stats import Estimate, statistic
+
 Level = Literal["nominal", "ordinal", "interval"]
 Weights = Literal["none", "linear", "quadratic"]
 Value = float | int | str
 Matrix = Sequence[Sequence[Value | None]]
 NAN = float("nan")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A statistic with its bootstrap CI and the number of units it rests on."""
-
-    value: float
-    low: float
-    high: float
-    n: int
-
-    def as_dict(self) -> dict[str, Any]:
-        clean = lambda x: None if math.isnan(x) else round(x, 4)
-        return {"value": clean(self.value), "ci": [clean(self.low), clean(self.high)],
-                "n": self.n}
 
 
 def _is_num(v: Any) -> bool:
@@ -120,24 +105,12 @@ def krippendorff_alpha(matrix: Matrix, level: Level) -> float:
 
 
 def bootstrap(stat: Callable[[Matrix], float], matrix: Matrix, n_boot: int = 1000,
-              seed: int = 0, confidence: float = 0.95) -> Estimate:
-    """``stat`` on the matrix, with a percentile CI from resampling units with replacement."""
-    rows = list(matrix)
-    value = stat(rows)
-    if n_boot <= 0 or len(rows) < 2:
-        return Estimate(value, NAN, NAN, len(rows))
-    rng = np.random.default_rng(seed)
-    reps = []
-    for _ in range(n_boot):
-        sample = [rows[i] for i in rng.integers(0, len(rows), len(rows))]
-        r = stat(sample)
-        if not math.isnan(r):
-            reps.append(r)
-    if len(reps) < n_boot / 2:  # mostly undefined resamples: no honest interval
-        return Estimate(value, NAN, NAN, len(rows))
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(reps, [tail, 100 - tail])
-    return Estimate(value, float(low), float(high), len(rows))
+              seed: int = 0, bounds: tuple[float, float] | None = None) -> Estimate:
+    """``stat`` on the matrix with a 95% BCa interval resampling units (rows), from the
+    statistics engine (judge.stats.statistic: undefined resamples, degenerate data and
+    fewer than 10 units are handled there). ``bounds``: the statistic is a mean on that
+    range (percent agreement), which allows an interval when every resample agrees."""
+    return statistic(stat, list(matrix), n_boot, seed, bounds)
 
 
 def kappa_for(matrix: Matrix, level: Level, weights: Weights = "quadratic") -> tuple[str, Callable[[Matrix], float]]:

@@ -16,7 +16,6 @@ from itertools import combinations
 from typing import Any
 
 from judge.grading.agreement import (
-    Estimate,
     Level,
     Matrix,
     Weights,
@@ -29,6 +28,7 @@ from judge.grading.labels import HumanLabel
 from judge.grading.panel import ItemKey, headline_value, item_key
 from judge.grading.rubrics import RUBRICS
 from judge.records import JudgmentRecord
+from judge.stats import Estimate
 
 Ratings = dict[ItemKey, Any]  # one rater's value per item
 
@@ -52,9 +52,16 @@ class AgreementRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {"comparison": self.comparison, "rubric": self.rubric, "raters": self.raters,
-                "level": self.level, "n": self.n, "alpha": self.alpha.as_dict(),
-                "kappa": {"name": self.kappa_name, **self.kappa.as_dict()},
-                "percent_agreement": self.percent.as_dict()}
+                "level": self.level, "n": self.n, "alpha": ci_dict(self.alpha),
+                "kappa": {"name": self.kappa_name, **ci_dict(self.kappa)},
+                "percent_agreement": ci_dict(self.percent)}
+
+
+def ci_dict(est: Estimate) -> dict[str, Any]:
+    """{value, ci: [lo, hi], n, method, note}, rounded to 4 places (None when absent)."""
+    clean = lambda x: None if x is None else round(x, 4)  # noqa: E731
+    return {"value": clean(est.value), "ci": [clean(est.lo), clean(est.hi)], "n": est.n,
+            "method": est.method, "note": est.note}
 
 
 def judge_ratings(judgments: Iterable[JudgmentRecord]) -> dict[tuple[str, int], Ratings]:
@@ -94,7 +101,7 @@ def compare(comparison: str, rubric: str, names: list[str], columns: list[Rating
         comparison=comparison, rubric=rubric, raters=names, level=level,
         alpha=bootstrap(lambda x: krippendorff_alpha(x, level), m, n_boot, seed),
         kappa_name=kappa_name, kappa=bootstrap(kappa, m, n_boot, seed),
-        percent=bootstrap(percent_agreement, m, n_boot, seed))
+        percent=bootstrap(percent_agreement, m, n_boot, seed, bounds=(0.0, 1.0)))
 
 
 def agreement_rows(judgments: list[JudgmentRecord], labels: list[HumanLabel] | None = None,

@@ -153,10 +153,13 @@ class Faithfulness(Rubric):
     name, verdict, kind = "faithfulness", FaithfulnessVerdict, "interval"
 
     def headline(self, v: FaithfulnessVerdict, s: Subject) -> Headline:
+        """Share of supported claims; an answer with no claims is judged but unscored
+        (nothing was checked, so it is neither faithful nor unfaithful)."""
         bad = [c.claim for c in v.claims if c.status != "supported"]
         n = len(v.claims)
-        score = 1.0 if n == 0 else round((n - len(bad)) / n, 4)
-        return Headline(score=score, passed=not bad,
+        if n == 0:
+            return Headline(label="no-claims", extra={"n_claims": 0, "unsupported": []})
+        return Headline(score=round((n - len(bad)) / n, 4), passed=not bad,
                         extra={"n_claims": n, "unsupported": bad})
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from judge.analysis.analyze import Analysis, ArmAnalysis
 from judge.analysis.compare import Comparison
-from judge.analysis.stats import fmt_diff
-from judge.report.terminal import LABELS, show
+from judge.report.terminal import LABELS
+from judge.stats import show, show_diff
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,16 @@ class Finding:
 
 def _l1(c: Comparison) -> Finding:
     """One line per comparison: what got better, what got worse, the flips."""
-    better = [f"{LABELS[d.dim]} {fmt_diff(d.diff, d.kind == 'rate')}" for d in c.dims
-              if d.direction == "B better"]
-    worse = [f"{LABELS[d.dim]} {fmt_diff(d.diff, d.kind == 'rate')}" for d in c.dims
-             if d.direction == "B worse"]
+    better = [f"{LABELS[d.dim]} {show_diff(d.diff, 'rate' if d.kind == 'rate' else 'mean')}"
+              for d in c.dims if d.direction == "B better"]
+    worse = [f"{LABELS[d.dim]} {show_diff(d.diff, 'rate' if d.kind == 'rate' else 'mean')}"
+             for d in c.dims if d.direction == "B worse"]
+    small = [d for d in c.dims if d.direction == "n too small"]
     parts = ([f"better on {', '.join(better)}"] if better else []) + \
         ([f"worse on {', '.join(worse)}"] if worse else [])
-    text = f"{c.b_label} vs {c.a_label}: " + ("; ".join(parts) if parts else
-                                               "no dimension differs significantly")
+    none = (f"n too small to test ({small[0].diff.n} shared tasks)" if small and not parts
+            else "no dimension differs significantly")
+    text = f"{c.b_label} vs {c.a_label}: " + ("; ".join(parts) if parts else none)
     if c.mcnemar:
         text += (f" — {len(c.to_fail)} tasks pass→fail, {len(c.to_pass)} fail→pass "
                  f"(McNemar p = {c.mcnemar.p_value:.3g}, {c.common_tasks} tasks)")

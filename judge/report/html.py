@@ -1,5 +1,8 @@
 """The self-contained HTML report: jinja2 (autoescape on: model text is untrusted) with
-inline SVG plots, inline CSS, no scripts and nothing fetched from the network."""
+inline SVG plots, inline CSS, no scripts and nothing fetched from the network.
+
+Numbers are formatted by judge.stats.format, the same functions the terminal uses, so a
+number carries the same interval in both; every table has the success rule above it."""
 
 from __future__ import annotations
 
@@ -12,12 +15,13 @@ from judge.analysis.analyze import Analysis, Arm, ArmAnalysis, bad_cases, review
 from judge.analysis.load import RunData
 from judge.analysis.metrics import DIMENSIONS, GroupStats
 from judge.analysis.rows import ResponseRow
-from judge.analysis.stats import fmt_diff
+from judge.analysis.compare import Comparison
 from judge.records import now_iso
 from judge.report import plots
 from judge.report.findings import findings
 from judge.report.highlight import segments, traced_text
-from judge.report.terminal import LABELS, cell, show
+from judge.report.terminal import INTERVALS, LABELS, cell, mcnemar_text, p_head, p_text
+from judge.stats import show, show_diff
 
 TEMPLATES = Path(__file__).parent / "templates"
 ANSWER_CHARS = 6000
@@ -28,7 +32,6 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["show"] = show
-    env.globals["diff"] = lambda d: fmt_diff(d.diff, d.kind == "rate")
     return env
 
 
@@ -39,6 +42,22 @@ def group_table(groups: list[GroupStats]) -> dict[str, Any]:
     return {"head": ["group", "n", *[LABELS[d] for d in dims]],
             "rows": [[g.key, str(g.n), *[cell(g, d) for d in dims]] for g in groups]}
 
+
+
+def l1_table(c: Comparison) -> dict[str, Any]:
+    """The L1 table of one comparison, cell by cell as the terminal prints it."""
+    rows = []
+    for d in c.dims:
+        shape = "rate" if d.kind == "rate" else "mean"
+        css = {"B better": "good", "B worse": "bad"}.get(d.direction, "muted")
+        arrow = {"B better": "▲ ", "B worse": "▼ "}.get(d.direction, "")
+        rows.append({"cells": [LABELS[d.dim], show(d.a, shape), show(d.b, shape),
+                               show_diff(d.diff, shape), p_text(d)],
+                     "direction": arrow + d.direction, "css": css})
+    return {"head": ["dimension", "A", "B", "B − A [95% CI]", p_head(c)], "rows": rows,
+            "not_compared": [f"{LABELS[k]}: not compared — {v}" for k, v in c.unscored.items()],
+            "mcnemar": mcnemar_text(c.mcnemar, c.correction == "holm") if c.mcnemar else None,
+            "corrected": c.correction == "holm"}
 
 
 def intent_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
@@ -116,7 +135,9 @@ def context(analysis: Analysis, runs: list[RunData], title: str | None = None) -
     return {
         "title": title or "judge report — " + ", ".join(r.run_id for r in runs),
         "generated": now_iso(), "runs": [_run_info(r) for r in runs],
-        "rule": analysis.rule.describe(), "findings": findings(analysis),
+        "rule": analysis.rule.short(), "rule_banner": analysis.rule.banner(),
+        "intervals": INTERVALS, "findings": findings(analysis),
+        "l1": [l1_table(c) for c in analysis.comparisons],
         "summary": group_table([a.metrics.overall for a in analysis.arms]),
         "arms": per_arm, "analysis": analysis,
         "comparisons": analysis.comparisons,

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from judge.analysis.analyze import ArmAnalysis  # noqa: E402
 from judge.analysis.compare import Comparison  # noqa: E402
 from judge.analysis.mirage import MirageDim  # noqa: E402
-from judge.analysis.stats import Estimate  # noqa: E402
+from judge.stats import Estimate  # noqa: E402
 
 STYLE: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "judge-report", "font.size": 9,
          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
@@ -224,8 +224,10 @@ def diff_forest(comps: list[Comparison]) -> str | None:
             for i, d in enumerate(dims):
                 color = COLORS[2] if d.direction == "B better" else (
                     COLORS[3] if d.direction == "B worse" else "#777")
-                ax.plot([d.diff.lo or 0.0, d.diff.hi or 0.0], [i, i], color=color, lw=2)
-                ax.plot([d.diff.value], [i], "o", color=color)
+                if d.diff.has_interval:
+                    ax.plot([d.diff.lo, d.diff.hi], [i, i], color=color, lw=2)
+                ax.plot([d.diff.value], [i], "o", color=color,  # hollow: no interval
+                        mfc=color if d.diff.has_interval else "none")
             ax.axvline(0, color="#999", lw=1, ls="--")
             ax.set_yticks(range(len(dims)), [f"{d.dim} ({'rate' if d.kind == 'rate' else 'mean'})"
                                              for d in dims] if ax is axes[0] else [""] * len(dims))

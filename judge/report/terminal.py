@@ -1,4 +1,8 @@
-"""Rich terminal tables for `judge analyze` and `judge compare`."""
+"""Rich terminal tables for `judge analyze` and `judge compare`.
+
+Every number is printed by judge.stats.format (the HTML report uses the same functions),
+and the success rule in force is printed on the line above every table.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,27 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.analysis.analyze import Analysis, ArmAnalysis
-from judge.analysis.compare import Comparison, Flip
+from judge.analysis.compare import Comparison, DimDiff, Flip
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
-from judge.analysis.stats import Estimate, fmt_diff
+from judge.stats import MIN_TASKS, McNemar, show, show_diff, show_p
 
+INTERVALS = ("95% intervals: Wilson for rates (effective n over tasks), BCa bootstrap over "
+             "tasks for means and differences; a difference on fewer than 10 shared tasks is "
+             "'n too small'")
 LABELS = {"pass": "pass", "intention": "intention", "coverage": "coverage",
           "all_core": "all core", "faithfulness": "faithful", "strategy_match": "strategy ok",
           "length_ok": "length ok"}
 
 
-def show(est: Estimate | None, kind: str = "rate", n: bool = False) -> str:
-    """'62% [55–68]' for rates, '3.91 [3.80–4.02]' for means; '–' when empty."""
-    if est is None or est.value is None or est.lo is None or est.hi is None:
-        return "–"
-    if kind == "rate":
-        out = f"{est.value:.0%} [{est.lo * 100:.0f}–{est.hi * 100:.0f}]"
-    else:
-        out = f"{est.value:.2f} [{est.lo:.2f}–{est.hi:.2f}]"
-    return f"{out} n={est.n}" if n else out
-
-
 def cell(g: GroupStats, dim: str) -> str:
     """An estimate, with its own n when fewer responses than the group's have a value."""
     est = g.dims.get(dim)
-    return show(est, DIM_KIND[dim], n=est is not None and est.ok and est.n != g.n)
+    return show(est, "rate" if DIM_KIND[dim] == "rate" else "mean",
+                n=est is not None and est.ok and est.n != g.n)
 
 
 def _table(title: str, *cols: str) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
+    t = Table(title=Text(title, style="bold"), title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
         t.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
     return t
@@ -61,8 +58,7 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    notes = [f"success = {analysis.rule.describe()}; 95% intervals (Wilson for rates, "
-             "bootstrap over tasks for means)"]
+    notes = []
     if not any(a.arm.run.judgments for a in analysis.arms):
         notes.append("[yellow]No judgments in this run: only length (and reflection, if "
                      "traced) can be analysed — run the judge first.[/]")
@@ -78,9 +74,11 @@ def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
             out.append(groups_table(f"{a.arm.label} — {title}", groups, _present(groups),
                                     width))
     if m.failures:
-        t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "unparseable/error")
+        t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "judged, unscored",
+                   "unparseable/error")
         for rubric, c in m.failures.items():
-            t.add_row(rubric, str(c["ok"]), f"[red]{c['failed']}[/]" if c["failed"] else "0")
+            t.add_row(rubric, str(c["ok"]), str(c.get("unscored", 0)),
+                      f"[red]{c['failed']}[/]" if c["failed"] else "0")
         out.append(t)
     out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
     return out
@@ -169,16 +167,63 @@ def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
     return t
 
 
-def comparison_tables(c: Comparison) -> list[RenderableType]:
-    """L1: differences with CIs and significance, McNemar, flipped tasks."""
-    t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({c.common_tasks} shared tasks)",
-               "dimension", "A", "B", "B − A [95% CI]", "")
+def mark(d: DimDiff) -> str:
+    """The significance column: ▲ B better, ▼ B worse, · n.s. or · n too small."""
+    return {"B better": "[green]▲ B better[/]", "B worse": "[red]▼ B worse[/]",
+            "n too small": "[yellow]· n too small[/]"}.get(d.direction, "[dim]· n.s.[/]")
+
+
+def p_text(d: DimDiff) -> str:
+    """The p-value cell: Holm-adjusted when corrected (raw in brackets), else raw."""
+    if d.corrected and d.diff.p_adjusted is not None:
+        return f"{show_p(d.diff.p_adjusted)} ({show_p(d.diff.p_value)})"
+    return show_p(d.diff.p_value)
+
+
+def p_head(c: Comparison) -> str:
+    return "p Holm (raw)" if c.correction == "holm" else "p (uncorrected)"
+
+
+def mcnemar_text(m: McNemar, corrected: bool) -> str:
+    """One line: the discordant counts, the p-value(s) and the verdict at 0.05."""
+    p = m.p_adjusted if corrected and m.p_adjusted is not None else m.p_value
+    shown = f"p = {show_p(m.p_value)}" + (f", Holm {show_p(m.p_adjusted)}"
+                                           if corrected and m.p_adjusted is not None else "")
+    sig = "significant" if p < 0.05 else "not significant"
+    return (f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
+            f"{m.fail_to_pass}, {shown} ({sig} at 0.05; {m.n} task{'s' if m.n != 1 else ''})")
+
+
+def ruled(parts: list[RenderableType], rule: str) -> list[RenderableType]:
+    """``parts`` with the success rule printed (dim) on the line above every table."""
+    def one(part: RenderableType) -> RenderableType:
+        if isinstance(part, Table):
+            return Group(Text(rule, style="dim"), part)
+        if isinstance(part, Group):
+            return Group(*[one(p) for p in part.renderables])
+        return part
+    return [one(p) for p in parts] if rule else parts
+
+
+def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
+    """L1: differences with CIs and significance, McNemar, flipped tasks; ``rule`` (the
+    success rule) is printed above every table."""
+    shared = f"{c.common_tasks} shared task{'s' if c.common_tasks != 1 else ''}"
+    t = _table(f"L1  A = {c.a_label}   vs   B = {c.b_label}   ({shared})",
+               "dimension", "A", "B", "B − A [95% CI]", p_head(c), "")
     for d in c.dims:
-        mark = ("[green]▲ B better[/]" if d.direction == "B better" else
-                "[red]▼ B worse[/]" if d.direction == "B worse" else "[dim]· n.s.[/]")
-        t.add_row(LABELS[d.dim], show(d.a, d.kind), show(d.b, d.kind),
-                  fmt_diff(d.diff, d.kind == "rate"), mark)
+        shape = "rate" if d.kind == "rate" else "mean"
+        t.add_row(LABELS[d.dim], show(d.a, shape), show(d.b, shape), show_diff(d.diff, shape),
+                  p_text(d), mark(d))
+    t.caption = INTERVALS + ("; Holm-corrected across the dimensions and McNemar"
+                             if c.correction == "holm" else "; p-values not corrected")
+    t.caption_justify = "left"
     out: list[RenderableType] = [t]
+    for dim, why in c.unscored.items():
+        out.append(Text(f"{LABELS[dim]}: not compared — {why}"))
+    if any(d.direction == "n too small" for d in c.dims):
+        out.append(Text(f"n too small: fewer than {MIN_TASKS} shared tasks have a value on "
+                        "both sides, so no difference is tested (or reported as significant)."))
     if c.pairwise is not None:
         p = c.pairwise
         verdict = ("B preferred" if p.lo is not None and p.lo > 0.5 else
@@ -188,35 +233,32 @@ def comparison_tables(c: Comparison) -> list[RenderableType]:
     if c.only_a or c.only_b:
         out.append(Text(f"tasks only in A: {c.only_a}, only in B: {c.only_b} (not compared)"))
     if c.mcnemar:
-        m = c.mcnemar
-        sig = "[red]significant[/]" if m.p_value < 0.05 else "not significant"
-        out.append(Text.from_markup(
-            f"McNemar (exact) on task pass/fail: pass→fail {m.pass_to_fail}, fail→pass "
-            f"{m.fail_to_pass}, p = {m.p_value:.3g} ({sig} at 0.05; {m.n} tasks)"))
+        out.append(Text(mcnemar_text(c.mcnemar, c.correction == "holm")))
         if c.to_fail:
             out.append(flips_table("bad cases: pass → fail", c.to_fail))
         if c.to_pass:
             out.append(flips_table("fixed: fail → pass", c.to_pass))
-    return out
+    return ruled(out, rule)
 
 
 def analysis_renderables(analysis: Analysis, width: int = 200) -> list[RenderableType]:
     """Everything `judge analyze` prints, in reading order (``width``: the terminal's)."""
-    out: list[RenderableType] = [summary_table(analysis, width)]
+    rule = analysis.rule.short()
+    out: list[RenderableType] = [Text(analysis.rule.banner()), summary_table(analysis, width)]
     for a in analysis.arms:
         out += _arm_levels(a, width)
     for c in analysis.comparisons:
         out += comparison_tables(c)
     if analysis.mirage:
         out.append(mirage_table(analysis))
-    return out
+    return ruled(out, rule)
 
 
 def mirage_table(analysis: Analysis) -> RenderableType:
     """The mirage check: binary vs partial credit per ordered arm, with the label."""
     parts: list[RenderableType] = []
     for m in analysis.mirage:
-        t = _table(f"Mirage check — {m.dim}: [bold]{m.label}[/]", "in order", m.binary_name,
+        t = _table(f"Mirage check — {m.dim}: {m.label}", "in order", m.binary_name,
                    m.partial_name, "predicted p^k")
         for p in m.points:
             t.add_row(p.label, show(p.binary), show(p.partial, "mean"),

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from judge.analysis.stats import Estimate, wilson
+from judge.stats import Estimate, wilson
 from judge.records import JudgmentRecord
 from judge.spot.session import Sample, short_model
 

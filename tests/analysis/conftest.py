@@ -42,3 +42,12 @@ def reflection_run(runs_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def intention_run(runs_root: Path) -> Path:
     return scenarios.intention_run(runs_root)
+
+
+@pytest.fixture(scope="session")
+def demo_runs(runs_root: Path) -> dict[str, Path]:
+    """Real `judge run`s (replay answers, fake judge): zero-a/b (nothing passes, 55
+    tasks) and one-a/b (one task, A passes, B fails). See tests/analysis/demo_runs.py."""
+    from tests.analysis import demo_runs as demo
+
+    return demo.build(runs_root / "demo")

@@ -37,7 +37,7 @@ class Outcome:
     intention: float | list[float] | None = 4.0  # a list: one score per judge repeat
     statuses: dict[str, str] | None = None  # key point id -> covered/partial/missing
     label: str | None = None
-    faithfulness: float | None = None
+    faithfulness: float | None = None  # NaN: a verdict that found no claims
     follow: bool | None = None  # reflection follow-through (only with a correction)
     self_check: bool = False
     correction: bool = False
@@ -100,14 +100,28 @@ def _rubric_values(out: Outcome, task: Task, probes: ProbeSet) -> dict[str, dict
         vals["strategy"] = {"label": out.label, "passed": out.label == exp, "verdict": {
             "label": out.label, "expected_label": exp, "match": out.label == exp,
             "rationale": "strategy", "evidence": []}}
-    if out.faithfulness is not None:
+    if out.faithfulness is not None and out.faithfulness != out.faithfulness:  # NaN
+        vals["faithfulness"] = {"label": "no-claims", "verdict": _claims(out.faithfulness)}
+    elif out.faithfulness is not None:
         vals["faithfulness"] = {"score": out.faithfulness, "passed": out.faithfulness >= 1.0,
-                                "verdict": {"claims": [], "rationale": "faithfulness"}}
+                                "verdict": _claims(out.faithfulness)}
     if out.correction and out.follow is not None:
         vals["reflection"] = {"score": float(out.follow), "passed": out.follow,
                               "label": "corrected-reflected" if out.follow
                               else "corrected-not-reflected", "verdict": {"rationale": "r"}}
     return vals
+
+
+def _claims(score: float, n: int = 10) -> dict[str, Any]:
+    """A faithfulness verdict whose share of supported claims is ``score`` (n claims; 0
+    claims when ``score`` is NaN: judged, nothing to score)."""
+    if score != score:
+        return {"claims": [], "rationale": "no claims", "n_claims": 0, "unsupported": []}
+    good = round(score * n)
+    claims = [{"claim": f"claim {i}", "evidence": "", "status": "supported" if i < good
+               else "unsupported"} for i in range(n)]
+    return {"claims": claims, "rationale": "faithfulness", "n_claims": n,
+            "unsupported": [c["claim"] for c in claims if c["status"] != "supported"]}
 
 
 def _judgments(rec: ResponseRecord, out: Outcome, task: Task, probes: ProbeSet,

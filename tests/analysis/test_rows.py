@@ -54,7 +54,7 @@ def test_unparseable_is_unscored_not_failed(small_run: Path) -> None:
     assert bad.failures == {"coverage": 1} and bad.passed is None  # type: ignore[attr-defined]
     assert good.passed is True  # type: ignore[attr-defined]
     result = analyze([load_run(small_run)])
-    assert result.arms[0].metrics.failures["coverage"] == {"ok": 5, "failed": 1}
+    assert result.arms[0].metrics.failures["coverage"] == {"ok": 5, "unscored": 0, "failed": 1}
 
 
 def test_success_rule_is_configurable(small_run: Path) -> None:

@@ -106,7 +106,7 @@ def test_bootstrap_interval_brackets_the_estimate() -> None:
     name, stat = kappa_for(m, "nominal")
     est = bootstrap(stat, m, n_boot=500, seed=1)
     assert name == "Cohen κ" and est.n == 50 and est.value == pytest.approx(0.4)
-    assert 0.1 < est.low < 0.4 < est.high < 0.7
+    assert 0.1 < est.lo < 0.4 < est.hi < 0.7 and est.method == "bca"
     assert bootstrap(stat, m, n_boot=500, seed=1) == est  # seeded: reproducible
     assert kappa_for(KRIPP, "ordinal")[0] == "Fleiss κ"
     assert kappa_for(m, "ordinal", "linear")[0] == "Cohen κ (linear)"

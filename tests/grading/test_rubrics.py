@@ -94,7 +94,9 @@ def test_faithfulness_and_reflection_headlines(probes: ProbeSet) -> None:
     assert head.score == 0.5 and head.passed is False
     assert head.extra == {"n_claims": 2, "unsupported": ["holds 1 litre"]}
     empty = FaithfulnessVerdict(claims=[], rationale="no claims")
-    assert RUBRICS["faithfulness"].headline(empty, s).score == 1.0
+    none_checked = RUBRICS["faithfulness"].headline(empty, s)  # judged, unscored: not a pass
+    assert (none_checked.score, none_checked.passed, none_checked.label) == (None, None,
+                                                                              "no-claims")
     r = RUBRICS["reflection"]
     fixed = ReflectionVerdict(evidence=[], rationale="r", self_check=True, correction=True,
                               reflected="yes")

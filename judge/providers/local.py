@@ -1,7 +1,11 @@
 """The embedded provider: llama-cpp-python in process, one generation at a time.
 
 ``local`` uses the embedded model (`judge models install local`); ``local:PATH`` any GGUF.
-Options (spec ``?k=v``): n_ctx, n_threads, temperature, top_p, repeat_penalty.
+Options (spec ``?k=v``): n_ctx, n_threads, temperature, top_p, repeat_penalty, extra_bufts.
+``extra_bufts`` (default false) lets ggml repack weights for AMX and similar "extra buffer
+types": on a machine whose CPU reports AMX but whose kernel or sandbox does not grant the
+process AMX tile state, the first batched decode dies with a general protection fault
+(``ldtilecfg`` in libggml-cpu), so judge turns them off unless asked.
 Structured output uses llama.cpp's JSON-schema grammar (response_format with a schema).
 """
 
@@ -12,7 +16,8 @@ import importlib.util
 import os
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +31,7 @@ from judge.providers.thinktags import ThinkStream, split_think
 from judge.records import Reasoning, Usage
 
 INSTALL_EXTRA = "pip install -e '.[local]'"
-_MODELS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
+_MODELS: dict[tuple[str, int, int, bool], tuple[Any, threading.Lock]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -40,6 +45,7 @@ class LocalOptions(BaseModel):
     top_p: float = 0.8
     repeat_penalty: float = 1.05
     verbose: bool = False
+    extra_bufts: bool = False
 
 
 def check_usable() -> tuple[bool, str]:
@@ -52,7 +58,7 @@ def check_usable() -> tuple[bool, str]:
 
 
 def _load(path: Path, opts: LocalOptions) -> tuple[Any, threading.Lock]:
-    key = (str(path), opts.n_ctx, opts.n_threads)
+    key = (str(path), opts.n_ctx, opts.n_threads, opts.extra_bufts)
     with _MODELS_LOCK:
         if key not in _MODELS:
             try:
@@ -60,10 +66,36 @@ def _load(path: Path, opts: LocalOptions) -> tuple[Any, threading.Lock]:
             except ImportError:
                 raise SetupError("the local provider needs llama-cpp-python",
                                  fix=INSTALL_EXTRA) from None
-            llm = llama_cpp.Llama(model_path=str(path), n_ctx=opts.n_ctx,
-                                  n_threads=opts.n_threads, verbose=opts.verbose)
+            with _model_params(extra_bufts=opts.extra_bufts):
+                llm = llama_cpp.Llama(model_path=str(path), n_ctx=opts.n_ctx,
+                                      n_threads=opts.n_threads, verbose=opts.verbose)
             _MODELS[key] = (llm, threading.Lock())
         return _MODELS[key]
+
+
+@contextmanager
+def _model_params(extra_bufts: bool) -> Iterator[None]:
+    """While a model loads, llama-cpp-python's default model params carry
+    ``use_extra_bufts`` (it has no argument for it); called under _MODELS_LOCK."""
+    import llama_cpp.llama as llama_module
+
+    lib = llama_module.llama_cpp
+    default = lib.llama_model_default_params
+    fields = {name for name, _ in getattr(default(), "_fields_", [])}
+    if "use_extra_bufts" not in fields:  # an older llama.cpp: nothing to turn off
+        yield
+        return
+
+    def params() -> Any:
+        p = default()
+        p.use_extra_bufts = extra_bufts
+        return p
+
+    lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = default
 
 
 class LocalProvider:

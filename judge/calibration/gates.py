@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from judge.analysis.stats import Estimate
+from judge.stats import Estimate
 from judge.calibration.metrics import PANEL, Figures
 from judge.errors import ConfigError
 from judge.grading.rubrics import RUBRICS

@@ -1,22 +1,19 @@
-"""The intervals calibration reports, in one place.
+"""The intervals calibration reports, from the project's one statistics engine.
 
-Every figure is a ``judge.analysis.stats.Estimate``: rates get a Wilson interval, means and
-kappas a percentile bootstrap over cases (fixed seed, so the same verdicts always give the
-same interval). Kappa itself is ``judge.grading.agreement.cohen_kappa``. When the project's
-single interval engine changes, these three functions are the only ones to change.
+Every figure is a ``judge.stats.Estimate``: rates get a Wilson interval (each case is an
+independent trial), means over cases and kappas a BCa bootstrap over cases
+(``judge.stats.mean`` / ``statistic``; fixed seed, so the same verdicts always give the
+same interval; fewer than ten cases: no interval, with the reason). Kappa itself is
+``judge.grading.agreement.cohen_kappa``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from judge.analysis import stats
-from judge.analysis.stats import Estimate
-from judge.grading.agreement import Value, Weights, bootstrap, cohen_kappa
-
-N_BOOT = 2000
-SEED = 20240601
+from judge import stats
+from judge.grading.agreement import Value, Weights, cohen_kappa
+from judge.stats import Estimate
 
 
 def proportion(k: int, n: int) -> Estimate:
@@ -24,22 +21,16 @@ def proportion(k: int, n: int) -> Estimate:
     return stats.wilson(k, n)
 
 
-def mean(values: Sequence[float], n_boot: int = N_BOOT) -> Estimate:
-    """A mean over cases with a bootstrap 95% interval."""
-    return stats.bootstrap_mean(values, n_boot, SEED)
+def mean(values: Sequence[float]) -> Estimate:
+    """A mean over cases of shares in [0, 1], with a 95% interval."""
+    return stats.mean(list(values), bounds=(0.0, 1.0))
 
 
-def _clean(x: float) -> float | None:
-    return None if math.isnan(x) else x
-
-
-def kappa(a: Sequence[Value], b: Sequence[Value], weights: Weights = "none",
-          n_boot: int = N_BOOT) -> Estimate:
-    """Cohen's kappa of two paired ratings (weighted for scores) with a bootstrap 95%
-    interval over the pairs; value None when kappa is undefined (one category only)."""
-    rows = [[x, y] for x, y in zip(a, b)]
+def kappa(a: Sequence[Value], b: Sequence[Value], weights: Weights = "none") -> Estimate:
+    """Cohen's kappa of two paired ratings (weighted for scores) with a 95% interval over
+    the pairs; value None when kappa is undefined (one category only)."""
+    rows = list(zip(a, b))
     if not rows:
-        return stats.empty("bootstrap")
-    est = bootstrap(lambda m: cohen_kappa([r[0] for r in m], [r[1] for r in m], weights),
-                    rows, n_boot, SEED)
-    return Estimate(_clean(est.value), _clean(est.low), _clean(est.high), est.n, "bootstrap")
+        return stats.empty("bca")
+    return stats.statistic(lambda units: cohen_kappa([x for x, _ in units],
+                                                     [y for _, y in units], weights), rows)

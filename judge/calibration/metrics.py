@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from judge.analysis.stats import Estimate
+from judge.stats import Estimate
 from judge.calibration import intervals
 from judge.calibration.engine import Prepared
 from judge.calibration.suite import Case, PairwiseCase

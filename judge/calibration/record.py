@@ -29,6 +29,7 @@ from judge.calibration.metrics import PANEL, Figures
 from judge.errors import ConfigError, StoreError
 from judge.providers.registry import parse_spec
 from judge.records import content_hash, now_iso
+from judge.stats import Estimate, show
 
 RECORD = "calibration.json"
 KIND = "judge-calibration"
@@ -122,18 +123,10 @@ def load_for(judges: Iterable[str], files: Iterable[Path] = ()) -> dict[str, dic
     return out
 
 
-def _num(x: float | None, pct: bool = False) -> str:
-    if x is None:
-        return "–"
-    return f"{x:.0%}" if pct else f"{x:.2f}"
-
-
 def est_text(e: dict[str, Any] | None, pct: bool = False) -> str:
-    """'0.71 [0.62, 0.79]' (or '83% [72%, 90%]') from an Estimate dict; '–' when empty."""
-    if not e or e.get("value") is None:
-        return "–"
-    ci = "" if e.get("lo") is None else f" [{_num(e['lo'], pct)}, {_num(e['hi'], pct)}]"
-    return _num(e["value"], pct) + ci
+    """An Estimate dict as judge prints every estimate: '0.710 [0.62, 0.79]', or for a
+    rate '83% [72–90]'; '–' when empty."""
+    return show(Estimate(**e) if e else None, "rate" if pct else "stat")
 
 
 def headline(rubric: str, entry: dict[str, Any]) -> str:

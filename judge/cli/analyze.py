@@ -161,6 +161,12 @@ def report_cmd(
         "Order of the runs for comparisons and the mirage check: `given` (as listed), "
         "`model`, or a manifest field such as `settings.temperature` or `created`.")),
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    calibration: list[Path] = typer.Option([], "--calibration", help=(
+        "A calibration record (runs/ID/calibration.json of `judge calibrate`, or a "
+        "per-judge record); default: each judge's latest record in the cache dir.")),
+    human: list[Path] = typer.Option([], "--human", help=(
+        "Human labels (CSV/JSONL) beside RUN/human-labels.jsonl (`judge review`), for "
+        "judge-vs-human agreement.")),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
     gate: float = GATE, no_correction: bool = NO_CORRECTION,
@@ -175,5 +181,8 @@ def report_cmd(
     loaded = order_runs([load_run(r, out) for r in runs], order)
     result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
                      gate, correction="none" if no_correction else "holm")
-    size = write_report(result, loaded, output, title=title)
+    from judge.report.trust import judge_trust
+
+    trust = judge_trust(loaded, calibration, human)
+    size = write_report(result, loaded, output, title=title, trust=trust)
     Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)

@@ -6,7 +6,8 @@ with the verdict its script names for that case: ``right`` (the planted verdict)
 (a different one), ``garbage`` (no JSON, every time: unparseable after the re-asks),
 ``first`` (pairwise: always the answer shown first, so the two orders disagree),
 ``padded`` (pairwise: the padded, worse answer in both orders), ``flip`` (right at judge
-sample 0, wrong at the others: self-inconsistent). The figures the calibration reports
+sample 0, wrong at the others: self-inconsistent). Prompts that are not about a planted
+case get FakeJudge's default reply. The figures the calibration reports
 can then be checked against counts taken from the script alone.
 """
 
@@ -88,13 +89,15 @@ class ScriptedJudge:
             self._queries = {q.text: q.id for q in [*probes.queries, *self.suite.meta.queries]}
         return self._queries.get(text)
 
-    def find(self, rubric: str, prompt: str) -> tuple[Case, str | None]:
+    def find(self, rubric: str, prompt: str) -> tuple[Case | None, str | None]:
+        """The planted case a prompt is about (None: not a calibration prompt)."""
         if rubric == "pairwise":
             a, b = fenced("ANSWER_A", prompt), fenced("ANSWER_B", prompt)
-            return self.index[("pairwise", frozenset((a, b)))], a
+            return self.index.get(("pairwise", frozenset((a, b)))), a
         m = _QUERY.search(prompt)
-        assert m, "no query in the prompt"
-        return self.index[(rubric, self.query_id(m.group(1)), fenced("ANSWER", prompt))], None
+        if m is None:
+            return None, None
+        return self.index.get((rubric, self.query_id(m.group(1)), fenced("ANSWER", prompt))), None
 
     def __call__(self, body: dict[str, Any]) -> str | None:
         prompt = "\n".join(str(m.get("content")) for m in body["messages"] if m["role"] == "user")
@@ -104,6 +107,8 @@ class ScriptedJudge:
         self.calls += 1
         rubric = m.group(1).lower()
         case, shown_first = self.find(rubric, prompt)
+        if case is None:  # e.g. judging a normal run: FakeJudge's schema instance
+            return None
         how = self.script.get(case.id, "right")
         sample = int(body.get("seed") or 0) - self.seed
         if how == "garbage":

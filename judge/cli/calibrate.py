@@ -50,20 +50,24 @@ def _cost(x: float | None) -> str:
     return "n/a" if x is None else f"${x:.4f}"
 
 
-def figures_table(figs: list[Any]) -> Table:
+def figures_table(figs: list[Any], samples: int) -> Table:
     """Agreement with the planted verdicts: one row per rubric × judge (panel last)."""
     table = Table(title="calibration: agreement with the planted verdicts",
                   title_justify="left", caption_justify="left",
-                  caption="95% intervals: Wilson for rates, bootstrap over cases for κ")
-    for col in ("rubric", "judge", "cases", "accuracy", "κ", "parse failures",
-                "self-consistency", "cost"):
+                  caption="95% intervals: Wilson for rates, BCa bootstrap over cases for κ; "
+                          "κ* is quadratic-weighted (intention scores)")
+    cols = ["rubric", "judge", "cases", "accuracy", "κ", "parse failures",
+            *(["self-consistency"] if samples > 1 else []), "cost"]
+    for col in cols:
         table.add_column(col, justify="left" if col in ("rubric", "judge") else "right")
     for f in figs:
         fails = f"{f.unparseable}/{f.asked - f.errors}" + (f" (+{f.errors} errors)" if f.errors
                                                            else "")
-        table.add_row(f.rubric, Text(short_rater(f.judge)), str(f.cases), _est(f.accuracy),
-                      f"{_est(f.kappa, pct=False)} {'w' if f.kappa_kind != 'unweighted' else ''}",
-                      fails, _est(f.self_consistency), _cost(f.cost_usd))
+        star = "*" if f.kappa_kind != "unweighted" else ""
+        cells = [f.rubric, Text(short_rater(f.judge)), str(f.cases), _est(f.accuracy),
+                 f"{_est(f.kappa, pct=False)}{star}", fails,
+                 *([_est(f.self_consistency)] if samples > 1 else []), _cost(f.cost_usd)]
+        table.add_row(*cells)
     return table
 
 
@@ -177,7 +181,7 @@ def calibrate_cmd(
         typer.echo(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode())
     else:
         out_console = Console()
-        out_console.print(figures_table(figs))
+        out_console.print(figures_table(figs, samples))
         bias = bias_table(figs)
         if bias is not None:
             out_console.print(bias)

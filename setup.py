@@ -3,7 +3,8 @@
 Everything else is configured in pyproject.toml. With Cython and a C compiler present,
 judge/traces/{scan,followthrough,parser}.py are also compiled to extension modules, and
 _compiled.json records the SHA-256 of each compiled source so that a stale build is never
-used. Without them the install still succeeds and the .py files run (about a fifth slower).
+used. Without them the install still succeeds and the .py files run (~13% more CPU
+instructions per byte).
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Response cache across runs (sqlite, in the user cache dir).
 
-Keyed by (provider, model, base_url, output-relevant options, request payload, sample);
-settings that do not change the output (timeouts, concurrency, rate limits, key env
-names) are left out. Only successful responses are stored. Writes are batched (one
+Keyed by (provider, model, the base URL a request really goes to, output-relevant options,
+request payload, sample); settings that do not change the output (timeouts, concurrency,
+rate limits, key env names) are left out. The base URL is resolved as the SDKs resolve it
+(the spec's ``@URL`` or ``?base_url=``, else ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL``,
+else the vendor's default), so one spec pointed at another server or proxy never gets the
+first server's answers. Only successful responses are stored. Writes are batched (one
 transaction per ``batch`` entries or ``flush_every`` seconds, and at close); ``get`` sees
 entries not yet flushed.
 """
@@ -25,13 +28,25 @@ from judge.records import content_hash
 # Spec options that never change what the model says.
 NON_OUTPUT_OPTIONS = frozenset({
     "timeout", "concurrency", "rpm", "tpm", "api_key_env", "max_retries", "n_threads",
-    "verbose", "attempts",
+    "verbose", "attempts", "base_url",  # base_url: keyed as resolved_base_url
 })
+# Where openai: / anthropic: requests go when the spec names no base URL (as the SDKs do).
+BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+DEFAULT_BASE_URL = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 
 
 def cache_dir() -> Path:
     """Where judge keeps caches and models (JUDGE_CACHE_DIR overrides)."""
     return Path(os.environ.get("JUDGE_CACHE_DIR") or user_cache_dir("judge"))
+
+
+def resolved_base_url(spec: ModelSpec) -> str | None:
+    """The base URL requests of ``spec`` go to (None for providers that call no server)."""
+    url = spec.base_url or spec.options.get("base_url")
+    if not url and spec.provider in BASE_URL_ENV:
+        url = os.environ.get(BASE_URL_ENV[spec.provider], "").strip() or \
+            DEFAULT_BASE_URL[spec.provider]
+    return str(url).rstrip("/") if url else None
 
 
 def cache_key(spec: ModelSpec, request: Request, sample: int) -> str:
@@ -41,7 +56,7 @@ def cache_key(spec: ModelSpec, request: Request, sample: int) -> str:
     payload["options"] = {k: v for k, v in payload.get("options", {}).items()
                           if k not in NON_OUTPUT_OPTIONS}
     return content_hash({"provider": spec.provider, "model": spec.model,
-                         "base_url": spec.base_url, "options": options,
+                         "base_url": resolved_base_url(spec), "options": options,
                          "request": payload, "sample": sample}, length=40)
 
 

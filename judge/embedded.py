@@ -102,3 +102,43 @@ def install(progress: Callable[[int, int], None] | None = None, force: bool = Fa
                          fix=f"{INSTALL_CMD} --force")
     os.replace(partial, dest)
     return dest
+
+
+# A llama.cpp build can crash the interpreter outright (a SIGSEGV: seen with a native
+# build whose AMX kernels fault on a virtual machine), which no Python code can catch. So
+# the first generation is tried in a child process, where a crash is only an exit code.
+REBUILD_CMD = ('CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --no-cache-dir --force-reinstall '
+               '--no-deps llama-cpp-python')
+_PROBE = """
+import sys
+from llama_cpp import Llama
+llm = Llama(model_path=sys.argv[1], n_ctx=256, n_threads=1, verbose=False)
+out = llm("1, 2, 3,", max_tokens=4, temperature=0.0)
+print(len(out["choices"][0]["text"]))
+"""
+
+
+def self_test(path: Path | None = None, probe: str = _PROBE, timeout: float = 300.0) -> str:
+    """Load the model and generate a few tokens in a child process; return llama.cpp's
+    version. Raises SetupError (with the rebuild command) when the child crashes or fails.
+    Without llama-cpp-python there is nothing to test: returns "" ."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return ""
+    target = str(path or model_path())
+    try:
+        done = subprocess.run([sys.executable, "-c", probe, target], capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise SetupError(f"llama-cpp-python did not generate 4 tokens within {timeout:g} s",
+                         fix=REBUILD_CMD) from None
+    if done.returncode < 0:
+        raise SetupError(f"llama-cpp-python crashed (signal {-done.returncode}) on its first "
+                         "generation: its build does not run on this CPU; rebuild it portably",
+                         fix=REBUILD_CMD)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SetupError(f"llama-cpp-python failed its first generation: {last}",
+                         fix=REBUILD_CMD)
+    from importlib.metadata import version
+
+    return version("llama-cpp-python")

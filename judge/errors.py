@@ -4,7 +4,9 @@
     ├── InputError                  bad user input: says file, line and item
     │   ├── ProbeSetError           probe-set YAML (schema, ids, references)
     │   ├── TemplateError           missing template / variable / syntax error
-    │   └── LabelsError             human label files (CSV/JSONL rows)
+    │   ├── LabelsError             human label files (CSV/JSONL rows)
+    │   ├── PageError               a page source with no text / unreadable (HTML, PDF)
+    │   └── TableError              probe-set authoring input (queries, CSV/JSONL rows)
     ├── ConfigError                 bad option or model spec
     ├── SetupError                  something to install; ``fix`` holds the command
     ├── StoreError                  run directory missing or unreadable
@@ -98,6 +100,14 @@ class TemplateError(InputError):
 
 class LabelsError(InputError):
     """A human-label file has a bad row."""
+
+
+class PageError(InputError):
+    """A page source (HTML, PDF, text file, snapshot) is unreadable or has no text."""
+
+
+class TableError(InputError):
+    """An authoring input (queries file, import table, types.csv) has a bad row."""
 
 
 class ConfigError(JudgeError):

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from judge.errors import ProbeSetError
+from judge.errors import PageError, ProbeSetError
+from judge.pages.models import Extraction
 from judge.records import content_hash, sha256_text
 from judge.yamlsrc import Loc, line_of, load_yaml_with_lines
 
@@ -38,6 +39,7 @@ class KeyPoint(Strict):
     id: str = Field(pattern=ID_PATTERN)
     role: Role
     text: str = Field(min_length=1)
+    draft: bool = False  # drafted by a model (`probes new --draft-key-points`), unconfirmed
 
 
 class Length(Strict):
@@ -48,7 +50,8 @@ class Length(Strict):
 
 
 class Page(Strict):
-    """A web page: text inline or from a file next to the YAML."""
+    """A web page: text inline, from a file next to the YAML (.html/.pdf extracted), or
+    from the snapshot of its ``url`` (``judge probes fetch``)."""
 
     id: str = Field(pattern=ID_PATTERN)
     type: PageType
@@ -58,6 +61,11 @@ class Page(Strict):
     url: str | None = None
     key_points: list[KeyPoint] = Field(default_factory=list)
     length: Length | None = None
+    extraction: Extraction | None = None  # set by the loader: how ``text`` was made
+
+    def counted_points(self, use_drafts: bool = False) -> list[KeyPoint]:
+        """Key points that count: confirmed ones, plus drafts when ``use_drafts``."""
+        return [k for k in self.key_points if use_drafts or not k.draft]
 
     @property
     def body(self) -> str:
@@ -80,9 +88,11 @@ class Query(Strict):
     intent: str = Field(min_length=1)
     text: str = Field(min_length=1)
     applies_to: list[PageType] | None = None
+    pages: list[str] | None = None  # only these page ids (e.g. rows of an imported table)
 
     def applies(self, page: Page) -> bool:
-        return self.applies_to is None or page.type in self.applies_to
+        return ((self.applies_to is None or page.type in self.applies_to)
+                and (self.pages is None or page.id in self.pages))
 
 
 class Step(Strict):
@@ -128,6 +138,13 @@ class ProbeSet(Strict):
     def content_sha256(self) -> str:
         """Hash of the resolved probe set (page files included)."""
         return sha256_text(self.model_dump_json(exclude={"source", "base_dir"}))
+
+    def without_drafts(self) -> ProbeSet:
+        """This probe set with unconfirmed (``draft: true``) key points left out."""
+        if not any(k.draft for p in self.pages for k in p.key_points):
+            return self
+        pages = [p.model_copy(update={"key_points": p.counted_points()}) for p in self.pages]
+        return self.model_copy(update={"pages": pages})
 
 
 class Task(Strict):
@@ -231,21 +248,75 @@ def load_probeset(path: str | Path) -> ProbeSet:
 
 
 def _read_page_files(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int]) -> None:
+    """Fill each page's ``text`` and ``extraction`` from its file or its URL's snapshot;
+    every url page without a snapshot is named in one error at the end."""
+    missing: list[tuple[int, str]] = []
     for i, page in enumerate(data.get("pages") or []):
         if not isinstance(page, dict):
             continue
+        if "extraction" in page:
+            _fail(shown, data, lines, ("pages", i, "extraction"),
+                  "is not a known key (judge records it)")
         has_text, has_file = page.get("text") is not None, page.get("file") is not None
-        if has_text == has_file:
+        if has_text and has_file:
             _fail(shown, data, lines, ("pages", i), "needs exactly one of `text` or `file`")
         if has_file:
-            target = path.parent / str(page["file"])
-            try:
-                page["text"] = target.read_text(encoding="utf-8")
-            except (FileNotFoundError, IsADirectoryError):
-                _fail(shown, data, lines, ("pages", i, "file"),
-                      f"'{page['file']}' not found (looked for {target})")
-            except UnicodeDecodeError:
-                _fail(shown, data, lines, ("pages", i, "file"), f"'{page['file']}' is not UTF-8 text")
+            _read_file(path, shown, data, lines, i)
+        elif not has_text:
+            if page.get("url") is None:
+                _fail(shown, data, lines, ("pages", i), "needs one of `text`, `file` or `url`")
+            if not _read_url(path, shown, data, lines, i):
+                missing.append((i, str(page["url"])))
+    if missing:
+        _missing_snapshots(path, shown, data, lines, missing)
+
+
+def _read_file(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int],
+               i: int) -> None:
+    from judge.pages import read_page_file
+
+    page = data["pages"][i]
+    name = str(page["file"])
+    try:
+        got = read_page_file(path.parent / name, name)
+    except PageError as exc:
+        _fail(shown, data, lines, ("pages", i, "file"), f"'{name}' {exc.detail}")
+        raise  # unreachable
+    _fill(page, got)
+
+
+def _fill(page: dict[str, Any], got: Any) -> None:
+    """A page's text and extraction record; the extracted title when the YAML gives none."""
+    page["text"], page["extraction"] = got.text, got.extraction.model_dump()
+    if page.get("title") is None and got.extraction.title:
+        page["title"] = got.extraction.title
+
+
+def _read_url(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int],
+              i: int) -> bool:
+    """Read a url page's snapshot into the page; False when it has none yet."""
+    from judge.pages.snapshots import read_snapshot
+
+    page = data["pages"][i]
+    try:
+        got = read_snapshot(path.parent, str(page["url"]))
+    except PageError as exc:
+        _fail(shown, data, lines, ("pages", i, "url"), f": {exc.detail}")
+        raise  # unreachable
+    if got is None:
+        return False
+    _fill(page, got)
+    return True
+
+
+def _missing_snapshots(path: Path, shown: str, data: dict[str, Any], lines: dict[Loc, int],
+                       missing: list[tuple[int, str]]) -> None:
+    first, url = missing[0]
+    others = [f"'{data['pages'][i].get('id')}'" for i, _ in missing[1:]]
+    more = f"; {len(others)} more url page(s) have none: {', '.join(others)}" if others else ""
+    _fail(shown, data, lines, ("pages", first, "url"),
+          f": no snapshot of {url}{more} — judge reads pages only from snapshots: fetch them "
+          f"once with `judge probes fetch {shown}`")
 
 
 def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict[Loc, int]) -> None:
@@ -270,6 +341,11 @@ def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict
             _fail(shown, data, lines, ("pages", i), "page text is empty")
     pages = {x.id: x for x in p.pages}
     queries = {x.id: x for x in p.queries}
+    for i, query in enumerate(p.queries):
+        for j, ref in enumerate(query.pages or []):
+            if ref not in pages:
+                _fail(shown, data, lines, ("queries", i, "pages", j),
+                      f"'{ref}' is not a page id in this file")
     for i, combo in enumerate(p.combos):
         for j, ref in enumerate(combo.pages):
             if ref not in pages:

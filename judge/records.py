@@ -43,7 +43,7 @@ def now_iso() -> str:
 class Record(BaseModel):
     """Base of every JSONL record; unknown keys are kept so newer files still load."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", protected_namespaces=())  # model_id
     schema_version: int = SCHEMA_VERSION
 
 

@@ -31,7 +31,7 @@ from tenacity import (
 )
 
 from judge.cache import ResponseCache, cache_key
-from judge.errors import ConfigError, JudgeError, ProviderError
+from judge.errors import ConfigError, JudgeError, ProviderError, redact
 from judge.pricing import Price, PriceTable, load_prices
 from judge.probeset import ProbeSet, Task
 from judge.providers.base import Provider, Request, Response
@@ -107,6 +107,14 @@ def model_limits(spec: ModelSpec, settings: RunSettings) -> ModelLimits:
     return ModelLimits(concurrency=opts.concurrency or settings.concurrency,
                        rpm=opts.rpm or settings.rpm, tpm=opts.tpm or settings.tpm,
                        attempts=opts.attempts or settings.attempts)
+
+
+def check_settings(models: list[str], settings: RunSettings) -> None:
+    """Everything a Runner would reject, checked before a run directory is made or a run is
+    reopened: each spec's scheduling options (``?concurrency=0``) and the price file."""
+    for model in models:
+        model_limits(parse_spec(model), settings)
+    load_prices(settings.prices)
 
 
 @dataclass
@@ -237,8 +245,9 @@ class Runner:
             return len(self.tasks) * self.settings.samples  # type: ignore[arg-type]
         return sum(1 for _ in iter_items(self.tasks, self.settings.samples, done, model))
 
-    def _rendered(self, task: Task) -> tuple[list[Any], str]:
-        """(messages, prompt hash) of a task, rendered once while its samples run."""
+    def rendered(self, task: Task) -> tuple[list[Any], str]:
+        """(messages, prompt hash) of a task, rendered once while its samples run (batch
+        mode builds its lines from the same rendering)."""
         hit = self._messages.get(task.id)
         if hit is None:
             messages = task_messages(self.probes, task, self.templates)
@@ -248,8 +257,10 @@ class Runner:
                 self._messages.popitem(last=False)
         return hit
 
-    def _request(self, task: Task, sample: int) -> Request:
-        messages = self._rendered(task)[0]
+    def request(self, task: Task, sample: int) -> Request:
+        """The Request of one (task, sample): what the online run sends and what a batch
+        line carries (seed + sample, the run's max tokens and temperature)."""
+        messages = self.rendered(task)[0]
         seed = None if self.settings.seed is None else self.settings.seed + sample
         return Request(messages=messages, max_tokens=self.settings.max_tokens,
                        temperature=self.settings.temperature, seed=seed,
@@ -320,15 +331,15 @@ class Runner:
                 self._fail(errors, tally, model, task, sample,
                            JudgeError(f"skipped: {tally.stopped}"), 0)
                 continue
-            request = self._request(task, sample)
             try:
+                request = self.request(task, sample)
                 response, cached = await self._obtain(call, request, sample)
             except ProviderError as exc:
                 if exc.decision.stop_model and not tally.stopped:
                     tally.stopped = f"{model} stopped after: {exc.detail}"
                 self._fail(errors, tally, model, task, sample, exc, exc.attempts)
                 continue
-            except JudgeError as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad item never aborts a run
                 self._fail(errors, tally, model, task, sample, exc, 1)
                 continue
             record = self._record(call.spec, task, sample, request, response, cached)
@@ -371,7 +382,7 @@ class Runner:
             id=response_id(task.id, spec.spec, sample), run_id=self.store.run_id,
             task_id=task.id, sample=sample, model=spec.spec, task_kind=task.kind,
             page_ids=task.page_ids, query_id=task.query_id, combo_id=task.combo_id,
-            prompt_hash=self._rendered(task)[1],
+            prompt_hash=self.rendered(task)[1],
             text=response.text, reasoning=response.reasoning, usage=response.usage,
             cost_usd=None if price is None else price.cost(response.usage),
             latency_s=response.latency_s, finish_reason=response.finish_reason,
@@ -389,10 +400,13 @@ class Runner:
                 tally.cost_usd += record.cost_usd
 
     def _fail(self, errors: JsonlWriter, tally: ModelTally, model: str, task: Task, sample: int,
-              exc: JudgeError, attempts: int) -> None:
+              exc: Exception, attempts: int) -> None:
+        """Record a failed item in errors.jsonl (a bug's message names its type too)."""
+        message = str(exc) if isinstance(exc, JudgeError) else \
+            f"unexpected {type(exc).__name__} on task {task.id}: {redact(str(exc))}"
         errors.write(ErrorRecord(
             run_id=self.store.run_id, task_id=task.id, sample=sample, model=model,
-            error_type=type(exc).__name__, message=str(exc),
+            error_type=type(exc).__name__, message=message,
             status=getattr(exc, "status", None), attempts=attempts))
         tally.failed += 1
         self.on_progress(model)

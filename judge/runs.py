@@ -13,13 +13,13 @@ from typing import Any
 
 import orjson
 
-from judge.errors import ConfigError
+from judge.errors import ConfigError, JudgeError
 from judge.manifest import build_manifest
 from judge.probeset import ProbeSet, Task, iter_tasks, load_probeset
 from judge.providers.base import Provider
 from judge.providers.registry import build_provider, parse_spec
 from judge.records import ResponseRecord, now_iso
-from judge.runner import Observer, Runner, RunResult, RunSettings, provider_spec
+from judge.runner import Observer, Runner, RunResult, RunSettings, check_settings, provider_spec
 from judge.store import PROBESET, TRACES, RunStore
 from judge.templates import Templates
 
@@ -94,6 +94,7 @@ def prepare_run(probeset: str | Path | ProbeSet, models: list[str], settings: Ru
     if len(set(models)) != len(models):
         raise ConfigError("the same --model is given twice")
     probes = probeset if isinstance(probeset, ProbeSet) else load_probeset(probeset)
+    check_settings(models, settings)
     providers = build_providers(models)
     tasks = select_tasks(probes, settings.limit)
     templates = templates_for(probes)
@@ -110,19 +111,78 @@ def prepare_run(probeset: str | Path | ProbeSet, models: list[str], settings: Ru
     return runner, runner.pending_count(set())
 
 
+# Settings a resumed run may change: how calls are scheduled and paid for, never what is
+# asked (samples, seed, temperature, max tokens and limit stay the run's own).
+RESUME_OVERRIDABLE = frozenset({"use_cache", "concurrency", "attempts", "rpm", "tpm",
+                                "max_cost", "prices"})
+
+
+def changed_inputs(manifest: dict[str, Any], probes: ProbeSet, templates: Templates) -> list[str]:
+    """What differs from what the run started with: its probe set (probeset.json) and
+    every task template, by sha256; one line per change."""
+    out = []
+    recorded = (manifest.get("probeset") or {}).get("sha256")
+    if recorded and recorded != probes.content_sha256():
+        out.append(f"probe set {PROBESET} (sha256 {recorded[:12]}… → "
+                   f"{probes.content_sha256()[:12]}…)")
+    for name, digest in sorted((manifest.get("templates") or {}).items()):
+        try:
+            now = templates.sha256(name)
+        except JudgeError:
+            now = "missing"
+        if now != digest:
+            out.append(f"template {name} ({templates_where(templates, name)}; sha256 "
+                       f"{digest[:12]}… → {now[:12]}{'…' if now != 'missing' else ''})")
+    return out
+
+
+def templates_where(templates: Templates, name: str) -> str:
+    try:
+        return str(templates.source_path(name))
+    except JudgeError:
+        return "not found"
+
+
+def without_spot_additions(probes: ProbeSet, manifest: dict[str, Any]) -> ProbeSet:
+    """The run's own probe set: pages, queries and combos that `judge spot` :save added
+    (manifest ``spot_added``) are not the run's work."""
+    added = manifest.get("spot_added") or {}
+    if not added:
+        return probes
+    return probes.model_copy(update={
+        section: [x for x in getattr(probes, section) if x.id not in set(added.get(section, []))]
+        for section in ("pages", "queries", "combos")})
+
+
 def prepare_resume(ref: str, out_dir: Path, observers: list[Observer] | None = None,
-                   overrides: dict[str, Any] | None = None) -> tuple[Runner, int, int]:
-    """Reopen a run; returns the runner, the pending count and how many are already done."""
+                   overrides: dict[str, Any] | None = None,
+                   allow_changed: bool = False) -> tuple[Runner, int, int]:
+    """Reopen a run; returns the runner, the pending count and how many are already done.
+
+    ``overrides`` may only change RESUME_OVERRIDABLE settings (anything else is a
+    ConfigError); a probe set or task template that changed since the run started is a
+    ConfigError naming it, unless ``allow_changed``."""
+    bad = sorted(set(overrides or {}) - RESUME_OVERRIDABLE)
+    if bad:
+        raise ConfigError(f"--resume keeps the run's {', '.join(bad)}")
     store = RunStore.open(ref, out_dir)
     manifest = store.read_manifest()
+    probes = ProbeSet.model_validate(store.read_json(PROBESET))
+    templates = templates_for(probes)
+    changed = changed_inputs(manifest, probes, templates)
+    if changed and not allow_changed:
+        raise ConfigError(f"run {store.run_id} started with other inputs: "
+                          f"{'; '.join(changed)}. Resuming would mix prompts in one run: "
+                          "restore them, or pass --allow-changed to resume anyway")
+    settings = RunSettings(**{**manifest["settings"], **(overrides or {})})
+    check_settings(manifest["models"], settings)
     providers = build_providers(manifest["models"])
     store.lock()
-    probes = ProbeSet.model_validate(store.read_json(PROBESET))
-    settings = RunSettings(**{**manifest["settings"], **(overrides or {})})
-    tasks = select_tasks(probes, settings.limit)
-    templates = templates_for(probes)
+    tasks = select_tasks(without_spot_additions(probes, manifest), settings.limit)
     history = manifest.get("history", [])
-    history.append({"resumed": now_iso(), "previous_status": manifest.get("status")})
+    history.append({"resumed": now_iso(), "previous_status": manifest.get("status"),
+                    **({"changed_inputs": changed} if changed else {}),
+                    **({"overrides": overrides} if overrides else {})})
     store.update_manifest(status="running", history=history, ended=None)
     runner = Runner(store, probes, tasks, templates, manifest["models"], settings, observers,
                     providers=providers)

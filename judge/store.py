@@ -14,11 +14,11 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
-from judge.errors import StoreError
+from judge.errors import InputError, StoreError
 from judge.records import upgrade
 
 MANIFEST = "manifest.json"
@@ -86,21 +86,44 @@ def _repair_tail(path: Path) -> None:
         fh.truncate(0)
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield records of a JSONL file (upgraded); a partial last line is skipped."""
-    if not path.exists():
-        return
+class JsonlLine(NamedTuple):
+    """One non-blank line of a JSONL file: its number, byte offset and decoded value (an
+    InputError naming file and line when the line is not valid JSON)."""
+
+    line: int
+    offset: int
+    value: Any
+
+
+def iter_jsonl(path: Path, *, partial_tail: bool = True) -> Iterator[JsonlLine]:
+    """The one JSONL reader: every non-blank line of ``path``, streamed. A line that is not
+    valid JSON comes as an ``InputError`` value, so that the caller decides whether to raise
+    it or to report it and go on. With ``partial_tail`` (files judge appends to), an
+    undecodable last line without a newline (a writer killed mid-line) ends the file
+    quietly."""
+    offset = 0
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, 1):
+            at, offset = offset, offset + len(raw)
             if not raw.strip():
                 continue
             try:
-                record = orjson.loads(raw)
+                value: Any = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                if not raw.endswith(b"\n"):
+                if partial_tail and not raw.endswith(b"\n"):
                     return  # partial last line left by a killed writer
-                raise StoreError(f"{path}:{lineno}: corrupt record ({exc})") from None
-            yield upgrade(record)
+                value = InputError(f"not valid JSON ({exc})", path=str(path), line=lineno)
+            yield JsonlLine(lineno, at, value)
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield records of a run's JSONL file (upgraded); a partial last line is skipped."""
+    if not path.exists():
+        return
+    for entry in iter_jsonl(path):
+        if isinstance(entry.value, InputError):
+            raise StoreError(f"{path}:{entry.line}: corrupt record ({entry.value.detail})")
+        yield upgrade(entry.value)
 
 
 class RunStore:

@@ -1,5 +1,10 @@
 """Reading a run directory for analysis: manifest, probe set, responses, judgments, traces.
 
+Responses are streamed without their raw vendor payloads (analysis never reads them, and
+they are most of a responses.jsonl's size). A response id that appears more than once (a
+resumed run may repeat one) counts once: its last copy, in its first position — the rule
+judge.traces applies when it writes traces.jsonl.
+
 Missing files are tolerated (a run may not be judged or traced yet): the corresponding
 lists are empty and every analysis section says so instead of failing. When judgments.jsonl
 holds several records with one judgment id (re-judged after a template change), the last
@@ -26,6 +31,15 @@ def latest_judgments(judgments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         latest.pop(str(j.get("id")), None)  # keep file order of the newest records
         latest[str(j.get("id"))] = j
     return list(latest.values())
+
+
+def read_responses(store: RunStore) -> list[dict[str, Any]]:
+    """A run's responses without ``raw``: each id once (last copy, first position)."""
+    by_id: dict[str, dict[str, Any]] = {}
+    for r in store.records(RESPONSES):
+        r.pop("raw", None)
+        by_id[str(r.get("id"))] = r  # a repeated id keeps its first position
+    return list(by_id.values())
 
 
 @dataclass
@@ -86,7 +100,7 @@ def load_run(ref: str | Path, out_dir: Path | None = None) -> RunData:
         path=store.path,
         manifest=store.read_manifest(),
         probeset=_read_probeset(store),
-        responses=list(store.records(RESPONSES)),
+        responses=read_responses(store),
         judgments=list(store.records(JUDGMENTS)),
         traces=list(store.records(TRACES)),
     )

@@ -18,6 +18,7 @@ from judge.analysis import verdicts as V
 from judge.analysis.load import RunData
 from judge.grading.length import length_check, word_count
 from judge.grading.panel import aggregate
+from judge.grading.rubrics import coverage_score
 from judge.probeset import Page, ProbeSet
 
 SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
@@ -42,6 +43,7 @@ class SuccessRule:
     all_core: bool = True
     min_coverage: float | None = None
     min_faithfulness: float | None = None
+    use_drafts: bool = False  # count unconfirmed (draft) key points; else they are absent
     judged: frozenset[str] | None = None
 
     def _criteria(self) -> list[tuple[str, str]]:
@@ -123,6 +125,7 @@ class ResponseRow:
     strategy_match: bool | None = None
     all_core: bool | None = None
     core_hit: float | None = None
+    points: dict[str, str] = field(default_factory=dict)  # counted key point -> status
     k_core: int = 0
     cross: dict[str, float] = field(default_factory=dict)
     pairwise: dict[str, float] = field(default_factory=dict)  # other response id -> own share
@@ -175,17 +178,52 @@ def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def _core_ids(probes: ProbeSet | None, row: ResponseRow) -> list[str]:
-    """Core key-point ids as the judge names them (``page/kp`` inside a combo)."""
+def _point_roles(probes: ProbeSet | None, row: ResponseRow,
+                 use_drafts: bool = False) -> dict[str, str]:
+    """Key points that count (drafts only with ``use_drafts``) → role, as the judge names
+    them (``page/kp`` inside a combo)."""
     pages = _pages(probes, row.page_ids)
     if row.kind == "combo":
-        return [f"{p.id}/{k.id}" for p in pages for k in p.key_points if k.role == "core"]
-    return [k.id for k in pages[0].key_points if k.role == "core"] if pages else []
+        return {f"{p.id}/{k.id}": k.role for p in pages for k in p.counted_points(use_drafts)}
+    return {k.id: k.role for k in pages[0].counted_points(use_drafts)} if pages else {}
 
 
-def _apply_coverage(row: ResponseRow, oks: list[dict[str, Any]], core: list[str]) -> None:
-    row.all_core = _majority([f for j in oks if (f := V.all_core(j, core)) is not None])
+def _counted(j: dict[str, Any], roles: dict[str, str]) -> dict[str, str] | None:
+    """The judgment's point statuses when it judged every counted point, else None."""
+    statuses = V.point_statuses(j.get("verdict"))
+    return statuses if roles and statuses and all(k in statuses for k in roles) else None
+
+
+def _coverage_score(j: dict[str, Any], roles: dict[str, str]) -> float | None:
+    """Partial credit over the counted key points (a judged draft that does not count is
+    left out); the judge's own score when it did not judge them all."""
+    statuses = _counted(j, roles)
+    if statuses is not None:
+        return coverage_score(statuses, roles)
+    return float(j["score"]) if j.get("score") is not None else None
+
+
+def _all_core(j: dict[str, Any], core: list[str], roles: dict[str, str]) -> bool | None:
+    statuses = _counted(j, roles)
+    if statuses is not None:
+        return all(statuses[c] == V.COVERED for c in core)
+    return V.all_core(j, core)
+
+
+def _apply_coverage(row: ResponseRow, oks: list[dict[str, Any]], core: list[str],
+                    roles: dict[str, str]) -> None:
+    row.all_core = _majority([f for j in oks if (f := _all_core(j, core, roles)) is not None])
     row.core_hit = _mean([h for j in oks if (h := V.core_hit_rate(j, core)) is not None])
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for j in oks:
+        for pid, status in V.point_statuses(j.get("verdict")).items():
+            if pid in roles:
+                votes[pid][status] += 1
+    row.points = {pid: votes[pid].most_common(1)[0][0] for pid in roles if votes.get(pid)}
+    scores = [x for j in oks if (x := _coverage_score(j, roles)) is not None]
+    if scores:
+        row.scores["coverage"] = sum(scores) / len(scores)
+        row.spread["coverage"] = max(scores) - min(scores)
 
 
 def _apply_strategy(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
@@ -208,7 +246,7 @@ def _apply_reflection(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
 
 
 def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
-               core: list[str]) -> None:
+               core: list[str], roles: dict[str, str]) -> None:
     """Pool the ok judgments of one rubric against the response's own query."""
     if rubric == "faithfulness":  # no claims to check: judged, but nothing to score
         empty = [j for j in oks if V.claims_count(j) == 0]
@@ -223,15 +261,17 @@ def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
     row.judge_values[rubric] = [_shown(j) for j in oks]
     row.rationale[rubric] = next((j.get("rationale") or "" for j in oks if j.get("rationale")), "")
     if rubric == "coverage":
-        _apply_coverage(row, oks, core)
+        _apply_coverage(row, oks, core, roles)
     elif rubric == "strategy":
         _apply_strategy(row, oks)
     elif rubric == "reflection":
         _apply_reflection(row, oks)
 
 
-def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: list[str]) -> None:
-    """Pool a response's judgments into ``row`` (see module docstring)."""
+def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: list[str],
+                    roles: dict[str, str] | None = None) -> None:
+    """Pool a response's judgments into ``row`` (see module docstring); ``roles`` are the
+    key points that count (coverage is recomputed over them), default: the core ones."""
     own: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cross: dict[str, list[float]] = defaultdict(list)
     pairs: dict[str, list[float]] = defaultdict(list)
@@ -248,7 +288,7 @@ def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: lis
         else:
             own[rubric].append(j)
     for rubric, oks in own.items():
-        _apply_own(row, rubric, oks, core)
+        _apply_own(row, rubric, oks, core, roles if roles is not None else {})
     row.cross = {q: sum(v) / len(v) for q, v in cross.items()}
     row.pairwise = {o: sum(v) / len(v) for o, v in pairs.items()}
 
@@ -339,9 +379,10 @@ def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRo
     rows = []
     for r in run.responses:
         row = _base_row(run, r)
-        core = _core_ids(run.probeset, row)
+        roles = _point_roles(run.probeset, row, rule.use_drafts)
+        core = [k for k, role in roles.items() if role == "core"]
         row.k_core = len(core)
-        apply_judgments(row, run.by_response.get(row.response_id, []), core)
+        apply_judgments(row, run.by_response.get(row.response_id, []), core, roles)
         apply_trace(row, run.trace_by_response.get(row.response_id))
         row.passed = decide_pass(row, rule)
         rows.append(row)

@@ -65,13 +65,13 @@ class GenerationWork:
         with self.store.writer(RESPONSES) as responses:
             for task, sample in iter_items(self.runner.tasks, settings.samples,
                                            self.done | skip, client.spec):
-                request = self.runner._request(task, sample)  # the online run's request
+                request = self.runner.request(task, sample)  # the online run's request
                 key = cache_key(spec, request, sample) if self.cache is not None else ""
                 row: dict[str, Any] = {
                     "c": custom_id(task.id, client.spec, sample), "task_id": task.id,
                     "model": client.spec, "sample": sample, "task_kind": task.kind,
                     "page_ids": task.page_ids, "query_id": task.query_id,
-                    "combo_id": task.combo_id, "prompt_hash": self.runner._rendered(task)[1],
+                    "combo_id": task.combo_id, "prompt_hash": self.runner.rendered(task)[1],
                     "cache_key": key}
                 hit = self.cache.get(key) if self.cache is not None else None
                 if hit is not None:

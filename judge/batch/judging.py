@@ -22,7 +22,7 @@ from judge.batch.vendor import BatchLine, RemoteBatch, VendorBatches
 from judge.cache import ResponseCache
 from judge.errors import FatalProviderError, JudgeError
 from judge.grading.grader import Grader
-from judge.grading.io import load_responses, load_trace_rows
+from judge.grading.io import iter_responses, load_trace_rows
 from judge.grading.pairwise import judge_pair
 from judge.grading.rubrics import template_hash
 from judge.grading.session import JudgePlan, JudgingSession, WorkItem
@@ -187,7 +187,7 @@ class JudgingWork:
         out = Settled()
         try:
             with self.store.writer(JUDGMENTS) as writer:
-                for response in load_responses(self.store):
+                for response in iter_responses(self.store):
                     session.observe(response)  # no judges started: only remembers it
                     items = session.items_for(response)
                     for spec, grader in graders.items():
@@ -271,8 +271,8 @@ async def judge_online(ctx: RunContext, plan: JudgePlan, judges: list[str]) -> C
                              [s.spec for s in ctx.runner.specs], load_trace_rows(ctx.store))
     await session.start()
     try:
-        for response in load_responses(ctx.store):
-            session.observe(response)
+        for response in iter_responses(ctx.store):
+            await session.submit(response)
         await session.close()
     except BaseException:
         await session.abort()

@@ -11,6 +11,7 @@ import gc
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from judge.cli.app import LAZY_COMMANDS, app, load_command_modules
 from judge.errors import JudgeError
@@ -29,7 +30,7 @@ def main() -> None:
     try:
         app()
     except JudgeError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False,
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
                                    soft_wrap=True)
         sys.exit(exc.exit_code)
     finally:

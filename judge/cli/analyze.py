@@ -8,11 +8,12 @@ from typing import Optional
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON, OUT, USE_DRAFTS
 from judge.errors import ConfigError
 
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 MIN_INTENTION = typer.Option(4.0, "--min-intention",
                              help="Success needs an intention score ≥ this (1–5).")
 ALL_CORE = typer.Option(True, "--all-core/--no-all-core",
@@ -23,18 +24,41 @@ MIN_FAITH = typer.Option(None, "--min-faithfulness",
                          help="Success also needs faithfulness ≥ this (0–1).")
 GATE = typer.Option(0.8, "--gate", min=0.0, max=1.0,
                     help="Readiness gate: every combo step's lower 95% bound ≥ this.")
-AS_JSON = typer.Option(False, "--json", help="Print JSON (for scripts) instead of tables.")
 NO_CORRECTION = typer.Option(False, "--no-correction", help=(
     "Show raw p-values and decide significance on them (default: Holm-adjusted across "
     "the dimensions compared and McNemar)."))
 
 
 def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
-          min_faith: float | None):  # noqa: ANN202 - SuccessRule (imported lazily)
+          min_faith: float | None,
+          use_drafts: bool = False):  # noqa: ANN202 - SuccessRule (imported lazily)
     from judge.analysis.rows import SuccessRule
 
     return SuccessRule(min_intention=min_intention, all_core=all_core,
-                       min_coverage=min_coverage, min_faithfulness=min_faith)
+                       min_coverage=min_coverage, min_faithfulness=min_faith,
+                       use_drafts=use_drafts)
+
+
+def write_html_report(runs: list[str], output: Path, out: Path = Path("runs"),
+                      order: str = "given", title: str | None = None, rule: object = None,
+                      gate: float = 0.8, use_drafts: bool = False,
+                      correction: str = "holm", calibration: list[Path] | None = None,
+                      human: list[Path] | None = None) -> int:
+    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes.
+
+    The Judges section takes each judge's calibration from ``calibration`` files (else its
+    record in the cache dir) and human labels from RUN/human-labels.jsonl and ``human``.
+    """
+    from judge.analysis import analyze, load_run
+    from judge.analysis.analyze import order_runs
+    from judge.report.html import write_report
+    from judge.report.trust import judge_trust
+
+    loaded = order_runs([load_run(r, out) for r in runs], order)
+    result = analyze(loaded, rule or _rule(4.0, True, None, None, use_drafts), gate,
+                     correction=correction)
+    trust = judge_trust(loaded, calibration, human)
+    return write_report(result, loaded, output, title=title, trust=trust)
 
 
 def _print_json(data: object) -> None:
@@ -48,16 +72,25 @@ def analyze_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, gate: float = GATE,
-    no_correction: bool = NO_CORRECTION,
+    use_drafts: bool = USE_DRAFTS, no_correction: bool = NO_CORRECTION,
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
-    reflection; and, with two or more models, model-vs-model differences."""
+    reflection; and, with two or more models, model-vs-model differences.
+
+    Examples:
+
+    ```
+    judge analyze RUN_ID
+    judge analyze runs/RUN_ID --json > analysis.json
+    judge analyze RUN_ID --min-intention 3 --no-all-core
+    ```
+    """
     from judge.analysis import analyze, load_run
     from judge.report.terminal import analysis_renderables
 
     result = analyze([load_run(run, out)], _rule(min_intention, all_core, min_coverage,
-                                                 min_faithfulness), gate,
+                                                 min_faithfulness, use_drafts), gate,
                      correction="none" if no_correction else "holm")
     if as_json:
         _print_json(result.to_dict())
@@ -81,6 +114,7 @@ def compare_cmd(
     as_json: bool = AS_JSON, out: Path = OUT, min_intention: float = MIN_INTENTION,
     all_core: bool = ALL_CORE, min_coverage: Optional[float] = MIN_COVERAGE,
     min_faithfulness: Optional[float] = MIN_FAITH, no_correction: bool = NO_CORRECTION,
+    use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Compare A and B on the same tasks (level 1): per-dimension difference B − A with a
     paired BCa bootstrap 95% interval over tasks, p-values Holm-corrected across the
@@ -114,7 +148,8 @@ def compare_cmd(
                           "models (`judge compare RUN --a SPEC --b SPEC`)")
     ra = load_run(run_a, out)
     rb = ra if run_b is None else load_run(run_b, out)
-    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness).decided([ra, rb])
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness,
+                 use_drafts).decided([ra, rb])
     arm_a, arm_b = pick_arm(ra, rule, a), pick_arm(rb, rule, b)
     comp = compare_rows(arm_a.rows, arm_b.rows, arm_a.label, arm_b.label,
                         "none" if no_correction else "holm")
@@ -169,20 +204,24 @@ def report_cmd(
         "judge-vs-human agreement.")),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
-    gate: float = GATE, no_correction: bool = NO_CORRECTION,
+    gate: float = GATE, no_correction: bool = NO_CORRECTION, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
-    queue of the items the judge was least sure about."""
-    from judge.analysis import analyze, load_run
-    from judge.analysis.analyze import order_runs
-    from judge.report.html import write_report
+    queue of the items the judge was least sure about, and a Judges section: each judge's
+    calibration (`judge calibrate`) and its agreement with human labels (`judge review`).
 
-    loaded = order_runs([load_run(r, out) for r in runs], order)
-    result = analyze(loaded, _rule(min_intention, all_core, min_coverage, min_faithfulness),
-                     gate, correction="none" if no_correction else "holm")
-    from judge.report.trust import judge_trust
+    Examples:
 
-    trust = judge_trust(loaded, calibration, human)
-    size = write_report(result, loaded, output, title=title, trust=trust)
-    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False)
+    ```
+    judge report RUN_ID -o report.html
+    judge report RUN_ID --calibration runs/CAL_ID/calibration.json --human labels.csv
+    judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
+    ```
+    """
+    rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
+    size = write_html_report(runs, output, out, order, title, rule, gate,
+                             correction="none" if no_correction else "holm",
+                             calibration=calibration, human=human)
+    Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
+                               markup=False)

@@ -9,41 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.judging import (
-    CROSS_QUERY,
-    JUDGE,
-    JUDGE_MAX_TOKENS,
-    JUDGE_SAMPLES,
-    JUDGE_TEMPERATURE,
-    JUDGE_TRIES,
-    NO_CACHE,
-    RUBRIC,
-    make_plan,
-)
+from judge.cli.judging import make_plan
+from judge.cli.options import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, NO_CACHE, OUT, POLL, RUBRIC)
 
 console = Console(stderr=True)
 batch_app = typer.Typer(help="Follow batch runs (`judge run --batch`): status, collect, cancel.",
                         no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
-
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
-POLL = typer.Option(30.0, "--poll", min=0.0, help="Seconds between polls with --wait.")
-BATCH = typer.Option(False, "--batch", help=(
-    "Send openai:/anthropic: models through the vendor's batch API (half price, results "
-    "within 24 h); other models run online. Judging (--judge) follows as a second phase. "
-    "Returns after submitting; see `judge batch status|collect RUN`."))
-WAIT = typer.Option(False, "--wait", help="With --batch: poll until every batch is done "
-                                          "and collected.")
-BATCH_SIZE = typer.Option(None, "--batch-size", min=1, help=(
-    "With --batch: at most N requests per batch (default and cap: the vendor's limit, "
-    "50,000 for OpenAI, 100,000 for Anthropic)."))
 
 
 # --- output ------------------------------------------------------------------------------
@@ -67,13 +48,13 @@ def status_table(entries: list[Any], title: str) -> Table:
     cancelled_col = any(c[3] for _, c in rows)
     cols = ["batch", "vendor id", "model", "phase", "state", "done", "failed", "expired",
             *(["cancelled"] if cancelled_col else []), "total", "collected"]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in cols:
         numeric = col in ("done", "failed", "expired", "cancelled", "total")
         table.add_column(col, justify="right" if numeric else "left", overflow="fold")
     for e, (done, failed, expired, cancelled, total) in rows:
-        cells = [e.name, e.id or "–", e.model, e.phase,
-                 e.state + (" (retried)" if e.retried else ""), f"{done:,}",
+        cells = [Text(e.name), Text(e.id or "–"), Text(e.model), e.phase,
+                 Text(e.state + (" (retried)" if e.retried else "")), f"{done:,}",
                  f"[red]{failed:,}[/]" if failed else "0",
                  f"[yellow]{expired:,}[/]" if expired else "0",
                  *([f"[yellow]{cancelled:,}[/]" if cancelled else "0"] if cancelled_col else []),
@@ -83,7 +64,7 @@ def status_table(entries: list[Any], title: str) -> Table:
 
 
 def _say(message: str) -> None:
-    console.print(message, highlight=False, soft_wrap=True)
+    console.print(message, highlight=False, soft_wrap=True, markup=False)
 
 
 def print_report(report: Any) -> None:
@@ -131,7 +112,7 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
     """`judge run --batch`: submit, run online models, collect (or wait); print status."""
     from judge.batch.ledger import Ledger
     from judge.batch.start import prepare, split_models, start
-    from judge.cli.run import _execute
+    from judge.cli.run import execute
 
     batch_models, _ = split_models([s.spec for s in runner.specs])
     ctx = prepare(runner, plan, batch_size)
@@ -140,7 +121,7 @@ def run_in_batch_mode(runner: Any, plan: Any, *, wait: bool, poll: float,
              + ("; judging goes through batches" if plan else ""))
 
     async def run_online(sub: Any) -> Any:
-        return await _execute(sub, set(), sub.pending_count(set()))
+        return await execute(sub, set(), sub.pending_count(set()))
 
     try:
         report = asyncio.run(start(ctx, run_online, wait=wait, poll=poll, say=_say))
@@ -194,7 +175,15 @@ def status_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path
                refresh: bool = typer.Option(True, "--refresh/--no-refresh", help=(
                    "Ask the vendors for the current state (default) or show the manifest."))
                ) -> None:
-    """Each batch of a run: vendor id, model, phase, state, done/failed/expired/total."""
+    """Each batch of a run: vendor id, model, phase, state, done/failed/expired/total.
+
+    Examples:
+
+    ```
+    judge batch status RUN_ID
+    judge batch status RUN_ID --no-refresh
+    ```
+    """
     from judge.batch.engine import BatchEngine, PassReport
     from judge.errors import StoreError
 
@@ -233,7 +222,16 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
                     "Poll until every batch (judging included) is done and collected.")),
                 poll: float = POLL) -> None:
     """Collect ended batches into responses.jsonl / judgments.jsonl (each item once), then
-    start judging once generation is in. Exit 1 when failed items remain after --wait."""
+    start judging once generation is in. Exit 1 when failed items remain after --wait.
+
+    Examples:
+
+    ```
+    judge batch collect RUN_ID
+    judge batch collect RUN_ID --wait
+    judge batch collect RUN_ID --retry-failed
+    ```
+    """
     from judge.batch.engine import BatchEngine
 
     ctx = _open(run, out, lock=True)
@@ -265,7 +263,14 @@ def collect_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
 def cancel_cmd(run: str = typer.Argument(..., help="Run id (under --out) or path."),
                out: Path = OUT) -> None:
     """Cancel every batch in flight. Finished items are kept: `judge batch collect RUN`
-    gathers them; cancelled items go to errors.jsonl (retry with --retry-failed)."""
+    gathers them; cancelled items go to errors.jsonl (retry with --retry-failed).
+
+    Examples:
+
+    ```
+    judge batch cancel RUN_ID
+    ```
+    """
     from judge.batch.engine import BatchEngine
 
     ctx = _open(run, out, lock=True)
@@ -290,13 +295,20 @@ def rejudge_cmd(run: str = typer.Argument(..., help="Run id (under --out) or pat
                 judge: list[str] = JUDGE, rubric: list[str] = RUBRIC,
                 judge_samples: int = JUDGE_SAMPLES, cross_query: bool = CROSS_QUERY,
                 judge_tries: int = JUDGE_TRIES, judge_max_tokens: int = JUDGE_MAX_TOKENS,
-                judge_temperature: float | None = JUDGE_TEMPERATURE,
+                judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
                 no_cache: bool = NO_CACHE, out: Path = OUT,
                 wait: bool = typer.Option(False, "--wait", help="Poll until judged."),
                 poll: float = POLL) -> None:
     """Judge a finished run's responses (again) through batch APIs: `judge rejudge` at
     batch prices. openai:/anthropic: judges are batched, others run online; finished
-    judgments are skipped. Follow it with `judge batch status|collect RUN`."""
+    judgments are skipped. Follow it with `judge batch status|collect RUN`.
+
+    Examples:
+
+    ```
+    judge batch rejudge RUN_ID --judge openai:gpt-5-mini --rubric intention --wait
+    ```
+    """
     from judge.batch.context import open_context
     from judge.batch.engine import BatchEngine
     from judge.batch.start import prepare_rejudge

@@ -9,40 +9,27 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+                               JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS, NO_CACHE, OUT,
+                               RUBRIC)
 
 console = Console(stderr=True)
 
-JUDGE = typer.Option([], "--judge", "-j", help=(
-    "Judge model spec (same forms as --model); repeat for a panel of judges."))
-RUBRIC = typer.Option([], "--rubric", "-r", help=(
-    "Rubric: intention, strategy, coverage, faithfulness, reflection, pairwise; repeat for "
-    "several (default: every rubric that applies to each response)."))
-JUDGE_SAMPLES = typer.Option(1, "--judge-samples", min=1, max=100,
-                             help="Verdicts per item and judge (≥2 measures self-consistency).")
-CROSS_QUERY = typer.Option(False, "--cross-query", help=(
-    "Also judge intention of each answer against the page's other queries (discrimination)."))
-JUDGE_TRIES = typer.Option(3, "--judge-tries", min=1, max=10, help=(
-    "Judge replies per verdict: the first plus re-asks with the validation error."))
-JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
-                                help="Output token limit per judge call.")
-JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
-                                 help="Judge sampling temperature (default: the provider's).")
-OUT = typer.Option(Path("runs"), "--out", help="Where run directories are (for run ids).")
 CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
-NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the cache.")
 HUMAN = typer.Option(None, "--human", help=(
     "Human labels, CSV or JSONL: task_id, rubric, value [, response_id | model, sample]"
     " [, rater]."))
-AS_JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
 BOOTSTRAP = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples.")
 WEIGHTS = typer.Option("quadratic", "--weights", help=(
     "Cohen's κ weights for ordinal/interval rubrics: quadratic, linear or none."))
@@ -53,13 +40,13 @@ AGGREGATE = typer.Option(None, "--aggregate", help=(
 
 def make_plan(judges: list[str], rubrics: list[str], samples: int, cross_query: bool,
               tries: int, max_tokens: int, temperature: float | None, concurrency: int = 4,
-              use_cache: bool = True) -> Any:
+              use_cache: bool = True, use_drafts: bool = False) -> Any:
     """A checked JudgePlan from CLI options."""
     from judge.grading.grader import GraderSettings
     from judge.grading.session import JudgePlan
 
     plan = JudgePlan(judges=judges, rubrics=rubrics, samples=samples, cross_query=cross_query,
-                     concurrency=concurrency,
+                     concurrency=concurrency, use_drafts=use_drafts,
                      grader=GraderSettings(tries=tries, max_tokens=max_tokens,
                                            temperature=temperature, use_cache=use_cache))
     plan.check()
@@ -80,11 +67,11 @@ def watch(session: Any, progress: Progress) -> None:
 
 def judging_table(session: Any, title: str = "judgments") -> Table:
     """Per judge × rubric: judged, ok, unparseable, errors, skipped, mean score."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("judge", "rubric", "judged", "ok", "unparseable", "errors", "skipped", "mean"):
         table.add_column(col, justify="left" if col in ("judge", "rubric") else "right")
     for (judge, rubric), t in sorted(session.tallies.items()):
-        table.add_row(judge, rubric, str(t.judged), f"[green]{t.ok}[/]",
+        table.add_row(Text(judge), rubric, str(t.judged), f"[green]{t.ok}[/]",
                       f"[yellow]{t.unparseable}[/]" if t.unparseable else "0",
                       f"[red]{t.errors}[/]" if t.errors else "0", str(t.skipped),
                       "–" if t.mean is None else f"{t.mean:.3f}")
@@ -96,13 +83,22 @@ def rejudge_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
-    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: float | None = JUDGE_TEMPERATURE,
+    judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
     concurrency: int = CONCURRENCY, no_cache: bool = NO_CACHE, out: Path = OUT,
+    use_drafts: bool = JUDGE_USE_DRAFTS,
 ) -> None:
     """Judge an existing run's responses (again) with one or more --judge models.
 
     Earlier judgments are kept; judgments already finished by the same judge, rubric, judge
     sample and template are skipped, so an interrupted rejudge resumes where it stopped.
+
+    Examples:
+
+    ```
+    judge rejudge RUN_ID --judge openai:gpt-5-mini
+    judge rejudge RUN_ID --judge local --rubric intention --cross-query
+    judge rejudge RUN_ID --judge anthropic:claude-sonnet-4-5 --judge openai:gpt-5-mini --judge-samples 2
+    ```
     """
     from judge.errors import ConfigError
     from judge.grading.live import build_judges, open_for_rejudge, rejudge
@@ -110,10 +106,11 @@ def rejudge_cmd(
     if not judge:
         raise ConfigError("give at least one --judge, e.g. --judge local")
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, concurrency, not no_cache)
+                     judge_temperature, concurrency, not no_cache, use_drafts)
     providers = build_judges(plan)
     session = open_for_rejudge(run, out, plan)
-    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False)
+    console.print(f"judging {session.store.path} with {', '.join(plan.judges)}", highlight=False,
+                  markup=False)
 
     async def go() -> None:
         with Progress(console=console, transient=False) as progress:
@@ -155,7 +152,7 @@ def agreement_tables(rows: list[Any]) -> list[Table]:
         groups.setdefault((r.comparison, rater_text(r)), []).append(r)
     tables = []
     for (comparison, raters), group in groups.items():
-        table = Table(title=f"{comparison}: {raters}", title_justify="left",
+        table = Table(title=Text(f"{comparison}: {raters}"), title_justify="left",
                       caption="95% BCa bootstrap CI over items (none below 10 items)",
                       caption_justify="left")
         for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
@@ -194,12 +191,20 @@ def panel_summary(judgments: list[Any], method: str | None) -> list[dict[str, An
 def agreement_cmd(
     run: str = typer.Argument(..., help="Run id (under --out) or path."),
     human: Path | None = HUMAN, as_json: bool = AS_JSON, bootstrap: int = BOOTSTRAP,
-    weights: str = WEIGHTS, aggregate: str | None = AGGREGATE, out: Path = OUT,
+    weights: str = WEIGHTS, aggregate: Optional[str] = AGGREGATE, out: Path = OUT,
 ) -> None:
     """Agreement of a run's judgments: judge vs judge, self-consistency (test-retest over
     --judge-samples) and judge vs human, per rubric — Krippendorff's α (ordinal for 1–5
     scores, interval for 0–1 scores, nominal for labels), Cohen's κ (two raters; weighted
-    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI."""
+    for ordered values) or Fleiss' κ (more), percent agreement; each with n and a CI.
+
+    Examples:
+
+    ```
+    judge agreement RUN_ID
+    judge agreement RUN_ID --human labels.csv --json
+    ```
+    """
     from judge.errors import ConfigError
     from judge.grading.concordance import agreement_rows
     from judge.grading.io import latest_judgments, load_responses
@@ -214,7 +219,7 @@ def agreement_cmd(
     judgments = latest_judgments(store)
     labels, problems = (load_labels(human, load_responses(store)) if human else ([], []))
     for problem in problems:
-        console.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
     rows = agreement_rows(judgments, labels, bootstrap, weights)  # type: ignore[arg-type]
     panel_rows = panel_summary(judgments, aggregate)
     if as_json:

@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.app import app, startup_gc
-from judge.cli.batch import BATCH, BATCH_SIZE, POLL, WAIT
-from judge.cli.judging import (CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
-                               JUDGE_TEMPERATURE, JUDGE_TRIES, RUBRIC, judging_table, make_plan,
-                               watch)
+from judge.cli.judging import judging_table, make_plan, watch
+from judge.cli.options import (BATCH, BATCH_SIZE, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS,
+                               JUDGE_SAMPLES, JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS,
+                               NO_CACHE, OUT, POLL, RUBRIC, WAIT)
 from judge.errors import ConfigError
 from judge.runner import RunResult, Runner, RunSettings
 
@@ -28,13 +30,17 @@ console = Console(stderr=True)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    return Progress(TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+                    MofNCompleteColumn(),
                     TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
                     console=console, refresh_per_second=4, transient=False)
 
 
-async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
-                   judging: tuple[Any, Any] | None = None) -> RunResult:
+async def execute(runner: Runner, done: set[tuple[str, str, int]], pending: int | None = None,
+                  judging: tuple[Any, Any] | None = None) -> RunResult:
+    """Run ``runner`` over everything not in ``done`` with a progress bar per model (and,
+    with ``judging`` = (session, judge providers), judge as responses arrive); SIGTERM
+    cancels it like Ctrl-C. The online part of `judge run --batch` goes through here too."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     for sig in (signal.SIGTERM,):
@@ -57,11 +63,11 @@ async def _execute(runner: Runner, done: set[tuple[str, str, int]], pending: int
 
 def summary_table(result: RunResult, title: str) -> Table:
     """The end-of-run table: one row per model."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("model", "tasks", "ok", "failed", "cached", "tokens in", "tokens out", "cost $"):
         table.add_column(col, justify="right" if col != "model" else "left")
     for model, t in result.tallies.items():
-        table.add_row(model, str(t.items), f"[green]{t.ok}[/]",
+        table.add_row(Text(model), str(t.items), f"[green]{t.ok}[/]",
                       f"[red]{t.failed}[/]" if t.failed else "0", str(t.cached),
                       f"{t.input_tokens:,}", f"{t.output_tokens:,}",
                       f"{t.cost_usd:.4f}" if t.priced else "n/a")
@@ -85,17 +91,52 @@ def _traces(runner: Runner, live: LiveTraces | None) -> None:
                       highlight=False)
 
 
-def _setup_resume(resume: str, out: Path, overrides: dict[str, Any]
+# `judge run` flags a resumed run honours (→ RunSettings field), and those it ignores
+# because they would change what is asked in the middle of a run.
+RESUME_FLAGS = {"no_cache": "use_cache", "concurrency": "concurrency", "attempts": "attempts",
+                "rpm": "rpm", "tpm": "tpm", "max_cost": "max_cost", "prices": "prices"}
+RESUME_IGNORED = ("samples", "limit", "run_id", "seed", "temperature", "max_tokens", "rubric",
+                  "judge_samples", "cross_query", "judge_tries", "judge_max_tokens",
+                  "judge_temperature")
+
+
+def given(ctx: typer.Context, names: Any) -> list[str]:
+    """The parameters among ``names`` that the command line (or environment) set (by the
+    source's name: typer vendors click's ParameterSource in newer releases)."""
+    sources = {n: ctx.get_parameter_source(n) for n in names}
+    return [n for n, src in sources.items()
+            if src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")]
+
+
+def resume_overrides(ctx: typer.Context) -> dict[str, Any]:
+    """RunSettings changes from the flags given with --resume; a note for each flag that
+    is ignored (the run keeps its own value)."""
+    values = ctx.params
+    overrides: dict[str, Any] = {}
+    for flag in given(ctx, RESUME_FLAGS):
+        value = values[flag]
+        overrides[RESUME_FLAGS[flag]] = (not value if flag == "no_cache" else
+                                         str(value) if flag == "prices" else value)
+    ignored = given(ctx, RESUME_IGNORED)
+    if ignored:
+        flags = ", ".join("--" + n.replace("_", "-") for n in ignored)
+        console.print(f"note: {flags} ignored with --resume: the run keeps the settings it "
+                      "started with (see its manifest.json)", highlight=False, markup=False)
+    return overrides
+
+
+def _setup_resume(resume: str, out: Path, overrides: dict[str, Any], allow_changed: bool
                   ) -> tuple[Runner, set[tuple[str, str, int]], Any, dict[str, Any]]:
     """Reopen a run for --resume: (runner, done keys, judge plan, judge providers)."""
     from judge.runs import prepare_resume
 
-    runner, pending, n_done = prepare_resume(resume, out, overrides=overrides)
+    runner, pending, n_done = prepare_resume(resume, out, overrides=overrides,
+                                             allow_changed=allow_changed)
     done = runner.store.done_keys()
     plan = _plan_from_manifest(runner.store.read_manifest())
     judge_providers = _build_judges(plan) if plan else {}
     console.print(f"resuming {runner.store.path}: {n_done} done, {pending} to go",
-                  highlight=False)
+                  highlight=False, markup=False)
     return runner, done, plan, judge_providers
 
 
@@ -106,15 +147,28 @@ def _setup_run(probeset: Path, models: list[str], plan: Any, out: Path, run_id: 
     from judge.probeset import load_probeset
     from judge.runs import prepare_run
 
-    probes = load_probeset(probeset)
+    from judge.selection import select
+
+    probes = select(load_probeset(probeset), settings.pop("tasks"))
     settings["samples"] = settings["samples"] or probes.samples
     run_settings = RunSettings(**settings)
     judge_providers = _build_judges(plan) if plan else {}
     runner, pending = prepare_run(probes, models, run_settings, out, run_id)
     console.print(f"run {runner.store.run_id}: {len(runner.tasks)} tasks × "
                   f"{run_settings.samples} samples × {len(models)} model(s) = {pending} calls → "
-                  f"{runner.store.path}", highlight=False)
+                  f"{runner.store.path}", highlight=False, markup=False)
     return runner, plan, judge_providers
+
+
+def _report(run_dir: Path, use_drafts: bool) -> None:
+    """``--report``: the run's HTML report, written next to its records."""
+    from judge.cli.analyze import write_html_report
+
+    path = run_dir / "report.html"
+    size = write_html_report([str(run_dir)], path, use_drafts=use_drafts)
+    console.print(f"report: {path} ({size / 1024:.0f} KiB) — open it in a browser",
+                  highlight=False)
+    typer.echo(str(path))
 
 
 def _build_judges(plan: Any) -> dict[str, Any]:
@@ -131,6 +185,7 @@ def _plan_from_manifest(manifest: dict[str, Any]) -> Any:
 
 @app.command("run")
 def run(
+    ctx: typer.Context,
     probeset: Optional[Path] = typer.Argument(None, help="Probe set YAML (omit with --resume)."),
     model: list[str] = typer.Option([], "--model", "-m", help=(
         "Model spec; repeat to compare models in one run: `local`, `local:PATH.gguf`, "
@@ -139,17 +194,27 @@ def run(
                                           help="Samples per task (default: the probe set's)."),
     limit: Optional[int] = typer.Option(None, help="Only the first N tasks (before samples).",
                                         min=1),
+    task: list[str] = typer.Option([], "--task", "-t", help=(
+        "Only this task: PAGE:QUERY (e.g. news-transit-fares:overview) or a COMBO id; "
+        "repeat for several. The run's probe set is that slice.")),
+    report: bool = typer.Option(False, "--report", help=(
+        "Write `judge report` of the run to RUN_DIR/report.html when it ends and print "
+        "its path.")),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Name of the run directory."),
-    out: Path = typer.Option(Path("runs"), "--out", help="Where run directories go."),
+    out: Path = OUT,
     resume: Optional[str] = typer.Option(None, "--resume", help=(
         "Finish a killed or failed run (id or path): done tasks are not called again; "
-        "failed ones are retried.")),
+        "failed ones are retried; the run keeps its samples, seed, temperature, max tokens "
+        "and limit (scheduling flags such as --concurrency, --rpm, --max-cost apply).")),
+    allow_changed: bool = typer.Option(False, "--allow-changed", help=(
+        "With --resume: go on even though a task template or the probe set changed since "
+        "the run started (otherwise an error naming it).")),
     concurrency: int = typer.Option(8, help="Concurrent calls per model.", min=1),
     attempts: int = typer.Option(6, help="Attempts per call (transient errors only).", min=1),
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature."),
     max_tokens: int = typer.Option(1024, "--max-tokens", help="Output token limit per call."),
     seed: Optional[int] = typer.Option(0, help="Base seed (sample i uses seed+i)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    no_cache: bool = NO_CACHE,
     rpm: Optional[float] = typer.Option(None, "--rpm", min=0.001, help=(
         "Requests per minute per model (a spec's ?rpm=N wins; ?concurrency=N likewise).")),
     tpm: Optional[float] = typer.Option(None, "--tpm", min=1, help=(
@@ -162,6 +227,7 @@ def run(
     judge: list[str] = JUDGE, rubric: list[str] = RUBRIC, judge_samples: int = JUDGE_SAMPLES,
     cross_query: bool = CROSS_QUERY, judge_tries: int = JUDGE_TRIES,
     judge_max_tokens: int = JUDGE_MAX_TOKENS, judge_temperature: Optional[float] = JUDGE_TEMPERATURE,
+    use_drafts: bool = JUDGE_USE_DRAFTS,
     batch: bool = BATCH, wait: bool = WAIT, batch_size: Optional[int] = BATCH_SIZE,
     poll: float = POLL,
     no_traces: bool = typer.Option(False, "--no-traces", help=(
@@ -179,11 +245,23 @@ def run(
 
     With --batch, openai:/anthropic: models go through the vendors' batch APIs (see
     `judge batch --help`); judging follows as a second phase once responses are in.
+
+    Examples:
+
+    ```
+    judge run probes/web-summaries.yaml --model local --limit 6 --samples 1
+    judge run probes/web-summaries.yaml -m openai:gpt-5-mini -m anthropic:claude-sonnet-4-5 --max-cost 2
+    judge run probes/web-summaries.yaml -m compat:qwen3@http://localhost:8000/v1 --judge local --rubric intention
+    judge run --resume RUN_ID
+    ```
     """
     from judge.runs import LiveTraces, finish
 
     plan = make_plan(judge, rubric, judge_samples, cross_query, judge_tries, judge_max_tokens,
-                     judge_temperature, use_cache=not no_cache) if judge else None
+                     judge_temperature, use_cache=not no_cache,
+                     use_drafts=use_drafts) if judge else None
+    if task and resume:
+        raise ConfigError("--task picks tasks of a new run; --resume finishes the run's own")
     if wait and not batch:
         raise ConfigError("--wait goes with --batch (or use `judge batch collect RUN --wait`)")
     with startup_gc():
@@ -195,18 +273,17 @@ def run(
                 raise ConfigError("--resume takes the run's own probe set, models and judges; "
                                   "give no PROBESET, --model or --judge with it (add judges to "
                                   "a run with `judge rejudge`)")
-            overrides = {"use_cache": not no_cache, "concurrency": concurrency,
-                         "attempts": attempts,
-                         **{k: v for k, v in (("rpm", rpm), ("tpm", tpm), ("max_cost", max_cost),
-                                              ("prices", str(prices) if prices else None))
-                            if v is not None}}
-            runner, done, plan, judge_providers = _setup_resume(resume, out, overrides)
+            runner, done, plan, judge_providers = _setup_resume(
+                resume, out, resume_overrides(ctx), allow_changed)
         else:
+            if allow_changed:
+                raise ConfigError("--allow-changed goes with --resume")
             if probeset is None:
                 raise ConfigError("give a probe set, e.g. `judge run probes/web-summaries.yaml "
                                   "--model local`, or --resume RUN_ID")
             runner, plan, judge_providers = _setup_run(
-                probeset, model, plan, out, run_id, samples=samples, limit=limit, seed=seed,
+                probeset, model, plan, out, run_id, tasks=task, samples=samples, limit=limit,
+                seed=seed,
                 temperature=temperature, max_tokens=max_tokens, concurrency=concurrency,
                 attempts=attempts, use_cache=not no_cache, rpm=rpm, tpm=tpm, max_cost=max_cost,
                 prices=str(prices) if prices else None)
@@ -228,17 +305,18 @@ def run(
     if live is not None:
         runner.observers.insert(0, live.observe)
     try:
-        result = asyncio.run(_execute(runner, done, judging=judging))
+        result = asyncio.run(execute(runner, done, judging=judging))
     except (KeyboardInterrupt, asyncio.CancelledError):
         if live is not None:
             live.discard()
         finish(runner, runner.result, "interrupted")
         console.print(f"[yellow]interrupted[/]; finish with `judge run --resume "
-                      f"{runner.store.run_id}`", highlight=False)
+                      f"{escape(runner.store.run_id)}`", highlight=False)
         raise typer.Exit(130) from None
     except BaseException:
         if live is not None:
             live.discard()
+        finish(runner, runner.result, "incomplete")  # never left "running"
         raise
     status = "complete" if result.failed == 0 and not result.budget_stop else "incomplete"
     finish(runner, result, status)
@@ -248,13 +326,16 @@ def run(
                                           f"{result.wall_s:.1f}s"))
     if session is not None:
         Console().print(judging_table(session))
+    if report:
+        _report(runner.store.path, use_drafts)
     if result.budget_stop:
-        console.print(f"[yellow]stopped scheduling:[/] {result.budget_stop}; continue with "
-                      f"`judge run --resume {runner.store.run_id} --max-cost USD`",
+        console.print(f"[yellow]stopped scheduling:[/] {escape(result.budget_stop)}; continue "
+                      f"with `judge run --resume {escape(runner.store.run_id)} --max-cost USD`",
                       highlight=False)
     if result.failed:
-        console.print(f"[red]{result.failed} failed[/] (see {runner.store.path / 'errors.jsonl'});"
-                      f" retry them with `judge run --resume {runner.store.run_id}`",
+        console.print(f"[red]{result.failed} failed[/] (see "
+                      f"{escape(str(runner.store.path / 'errors.jsonl'))}); retry them with "
+                      f"`judge run --resume {escape(runner.store.run_id)}`",
                       highlight=False)
     if result.failed or result.budget_stop:
         raise typer.Exit(1)

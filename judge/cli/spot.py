@@ -35,6 +35,13 @@ def spot(
     """Open a REPL on one page and one query: stream reasoning and answer with self-check
     and correction highlighted, `:resample N` for the reflection rate, `:model` to compare,
     `:judge`, `:diff`, `:save`. Type `:help` inside.
+
+    Examples:
+
+    ```
+    judge spot --model local --probes probes/web-summaries.yaml --task news-bridge-ledger:overview
+    judge spot --model openai:gpt-5-mini --page article.md --query "What changed?"
+    ```
     """
     from typing import cast
 

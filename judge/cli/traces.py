@@ -8,8 +8,11 @@ from pathlib import Path
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from judge.cli.app import app
+from judge.cli.options import AS_JSON
 from judge.errors import ConfigError, InputError
 from judge.traces import parse_trace, summarize, write_run_traces
 from judge.traces.inputs import iter_jsonl, read_text
@@ -29,7 +32,7 @@ def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
         _emit({"id": name, **result.to_dict()})
         return
     console = Console(highlight=False)
-    console.print(f"[bold]{name}[/]")
+    console.print(Text(name, style="bold"))
     console.print(highlighted(text, result), soft_wrap=True)
     console.print()
     console.print(legend())
@@ -45,7 +48,7 @@ def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
     for entry in iter_jsonl(path):
         if isinstance(entry, InputError):
             bad.append(entry)
-            err.print(f"[bold red]error:[/] {entry}")
+            err.print(f"[bold red]error:[/] {escape(str(entry))}")
             continue
         res = parse_trace(entry.text, lang=lang, answer=entry.answer)
         good += 1
@@ -71,18 +74,27 @@ def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
         return
     console = Console(highlight=False)
     console.print(models_table(summaries, f"{path} — reflection per model"))
-    console.print(f"wrote {out}")
+    console.print(Text(f"wrote {out}"))
 
 
 @app.command("traces")
 def traces(
     input: str = typer.Argument(..., help="A text file, '-' for stdin, a JSONL file of "
                                 "{id, text, answer?} lines, or a run directory."),
-    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout."),
+    as_json: bool = AS_JSON,
     lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
 ) -> None:
     """Find self-check and correction events (with episodes and follow-through) in
-    reasoning. A run directory gets a traces.jsonl and a per-model summary."""
+    reasoning. A run directory gets a traces.jsonl and a per-model summary.
+
+    Examples:
+
+    ```
+    judge traces trace.txt
+    judge traces items.jsonl --json
+    judge traces runs/RUN_ID/
+    ```
+    """
     if lang not in LANGS:
         raise ConfigError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     code = None if lang == "auto" else lang

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from judge.cache import ResponseCache, cache_key
 from judge.errors import JudgeError
 from judge.grading.parse import candidates
-from judge.grading.rubrics import Rubric, template_hash
+from judge.grading.rubrics import Rubric, judgment_hash
 from judge.grading.subject import Subject
 from judge.providers.base import Message, Provider, Request, Response
 from judge.providers.registry import parse_spec
@@ -165,7 +165,7 @@ class Grader:
                            other),
             run_id=self.run_id, response_id=r.id, task_id=r.task_id, model=r.model,
             sample=r.sample, judge=self.spec, rubric=rubric.name,
-            template_hash=template_hash(self.templates, rubric), judge_sample=judge_sample,
+            template_hash=judgment_hash(self.templates, rubric, subject), judge_sample=judge_sample,
             against_query_id=subject.against_query_id, other_response_id=other,
             raw=out.raw, attempts=out.attempts, usage=out.usage,
             latency_s=round(out.latency_s, 3), **fields)

@@ -8,6 +8,7 @@ the later record supersedes the earlier one — ``latest_judgments`` applies tha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from judge.records import JudgmentRecord, ResponseRecord
@@ -31,9 +32,16 @@ def latest_judgments(store: RunStore) -> list[JudgmentRecord]:
     return [JudgmentRecord.model_validate(r) for r in latest.values()]
 
 
+def iter_responses(store: RunStore) -> Iterator[ResponseRecord]:
+    """Every response of a run, in file order, streamed (judging a stored run holds one
+    response at a time, not the whole file)."""
+    for r in store.records(RESPONSES):
+        yield ResponseRecord.model_validate(r)
+
+
 def load_responses(store: RunStore) -> list[ResponseRecord]:
-    """Every response of a run, in file order."""
-    return [ResponseRecord.model_validate(r) for r in store.records(RESPONSES)]
+    """Every response of a run, in file order (for callers that need them all at once)."""
+    return list(iter_responses(store))
 
 
 def load_trace_rows(store: RunStore) -> dict[str, dict[str, Any]]:

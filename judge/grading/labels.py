@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-import orjson
-
-from judge.errors import LabelsError
+from judge.errors import InputError, LabelsError
 from judge.grading.verdicts import StrategyLabel
 from judge.records import ResponseRecord
+from judge.store import iter_jsonl
 
 REFLECTION_LABELS = ("no-self-check", "self-check-only", "corrected-reflected",
                      "corrected-not-reflected")
@@ -99,19 +98,16 @@ class _Resolver:
 
 def _rows(path: Path) -> list[tuple[int, dict[str, Any] | str]]:
     """(line, row) pairs; a row that cannot be read at all is its error message."""
-    text = path.read_text(encoding="utf-8-sig")
     out: list[tuple[int, dict[str, Any] | str]] = []
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
+        for entry in iter_jsonl(path, partial_tail=False):
+            row = entry.value
+            if isinstance(row, InputError):
+                out.append((entry.line, row.detail))
                 continue
-            try:
-                row = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                out.append((lineno, f"not valid JSON ({exc})"))
-                continue
-            out.append((lineno, row if isinstance(row, dict) else "each line must be an object"))
+            out.append((entry.line, row if isinstance(row, dict) else "each line must be an object"))
         return out
+    text = path.read_text(encoding="utf-8-sig")
     reader = csv.DictReader(text.splitlines())
     missing = {"task_id", "rubric", "value"} - set(reader.fieldnames or [])
     if missing and not {"response_id", "rubric", "value"} <= set(reader.fieldnames or []):

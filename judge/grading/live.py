@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from judge.grading.io import load_responses, load_trace_rows
+from judge.grading.io import iter_responses, load_trace_rows
 from judge.grading.session import JudgePlan, JudgingSession, Tally, record_plan
 from judge.probeset import ProbeSet
 from judge.providers.base import Provider
@@ -45,9 +45,9 @@ async def run_with_judging(runner: Runner, done: set[tuple[str, str, int]],
     start = time.perf_counter()
     await session.start(providers)
     try:
-        for response in load_responses(runner.store):
-            session.observe(response)
-        runner.observers.append(session.observe)
+        for response in iter_responses(runner.store):
+            await session.submit(response)
+        runner.observers.append(session.submit)
         result = await runner.run(done)
         await session.close()
         result.wall_s = time.perf_counter() - start  # generation and judging
@@ -79,8 +79,8 @@ async def rejudge(session: JudgingSession, providers: dict[str, Provider]) -> No
     """Judge every stored response of the session's run (finished judgments are skipped)."""
     await session.start(providers)
     try:
-        for response in load_responses(session.store):
-            session.observe(response)
+        for response in iter_responses(session.store):
+            await session.submit(response)
         await session.close()
     except BaseException:
         await session.abort()

@@ -163,6 +163,14 @@ class Faithfulness(Rubric):
                         extra={"n_claims": n, "unsupported": bad})
 
 
+def hints_block(events: list[Any]) -> Any:
+    """The trace parser's events as one fenced block (their quotes are the model's text,
+    so they are data like the answer), or None when there are none."""
+    if not events:
+        return None
+    return fence("HINTS", "\n".join(f"- {e.kind}: {e.quote}" for e in events))
+
+
 class Reflection(Rubric):
     name, verdict, kind, value = "reflection", ReflectionVerdict, "nominal", "label"
 
@@ -172,7 +180,7 @@ class Reflection(Rubric):
     def variables(self, s: Subject) -> dict[str, Any]:
         out = super().variables(s)
         out["reasoning"] = fence("REASONING", s.reasoning) if s.reasoning.strip() else None
-        out["events"] = [vars(e) for e in s.events]
+        out["hints"] = hints_block(s.events)
         return out
 
     def check(self, v: ReflectionVerdict, s: Subject) -> None:
@@ -222,3 +230,13 @@ def template_hash(templates: Templates, rubric: Rubric) -> str:
     """sha256 over the rubric's template and the shared judge macros it imports."""
     parts = [templates.sha256(rubric.template), templates.sha256(COMMON_TEMPLATE)]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def judgment_hash(templates: Templates, rubric: Rubric, subject: Subject) -> str:
+    """The template hash a judgment records: a coverage verdict over draft key points
+    (``--use-drafts``) is another judgment than one over the confirmed points alone, so a
+    rejudge with drafts is not skipped as done."""
+    base = template_hash(templates, rubric)
+    if rubric.name == "coverage" and any(k.draft for k in subject.key_points):
+        return hashlib.sha256(f"{base}+drafts".encode()).hexdigest()
+    return base

@@ -1,9 +1,10 @@
 """Judging a run: work items per response, a bounded worker pool per judge model.
 
-``JudgingSession.observe`` is a Runner observer: it only enqueues (never waits), so
-generation is not held up beyond sharing the model (the embedded model serializes calls
-anyway). Each judge model has its own queue and ``min(concurrency, max_concurrency)``
-workers; each finished judgment is appended to judgments.jsonl at once. Judgments already
+``JudgingSession.submit`` is the Runner observer: it enqueues a response's judgments and
+waits only while a judge's queue is full. Each judge model has a bounded queue
+(``QUEUE_PER_WORKER`` items per worker), so neither a resumed run's stored responses nor a
+judge slower than generation make memory grow with the run; and ``min(concurrency,
+max_concurrency)`` workers; each finished judgment is appended to judgments.jsonl at once. Judgments already
 finished (same id and template hash) are skipped, so ``judge rejudge`` and ``judge run
 --resume`` pick up where they stopped.
 """
@@ -18,12 +19,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from judge.cache import ResponseCache
-from judge.errors import ConfigError, JudgeError
+from judge.errors import ConfigError
 from judge.grading.grader import Grader, GraderSettings, Outcome
 from judge.grading.hints import events_for
 from judge.grading.io import judged_keys
 from judge.grading.pairwise import judge_pair
-from judge.grading.rubrics import RUBRICS, Rubric, get_rubrics, template_hash
+from judge.grading.rubrics import RUBRICS, Rubric, get_rubrics, judgment_hash, template_hash
 from judge.grading.subject import Subject, other_queries, subject_for
 from judge.probeset import ProbeSet
 from judge.providers.base import Provider
@@ -41,6 +42,7 @@ class JudgePlan(BaseModel):
     rubrics: list[str] = Field(default_factory=list)  # empty: every rubric that applies
     samples: int = Field(default=1, ge=1, le=100)  # judge samples per item (test-retest)
     cross_query: bool = False
+    use_drafts: bool = False  # judge coverage against draft key points too
     concurrency: int = Field(default=4, ge=1)
     grader: GraderSettings = Field(default_factory=GraderSettings)
 
@@ -91,10 +93,13 @@ class WorkItem:
     judge_sample: int
 
 
+QUEUE_PER_WORKER = 16  # queued judgments per judge worker before submit waits
+
+
 @dataclass
 class _Judge:
     grader: Grader
-    queue: asyncio.Queue[WorkItem | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[WorkItem | None]
     workers: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -104,6 +109,7 @@ class JudgingSession:
     def __init__(self, store: RunStore, probes: ProbeSet, templates: Templates, plan: JudgePlan,
                  models: list[str], traces: dict[str, dict[str, Any]] | None = None) -> None:
         plan.check()
+        probes = probes if plan.use_drafts else probes.without_drafts()
         self.store, self.probes, self.templates, self.plan = store, probes, templates, plan
         self.models = models
         self.rubrics = get_rubrics(plan.rubrics)
@@ -130,16 +136,17 @@ class JudgingSession:
             provider = providers[spec]
             grader = Grader(provider, self.templates, self.plan.grader, self.store.run_id,
                             self._cache if getattr(provider, "cacheable", True) else None)
-            judge = self._judges[spec] = _Judge(grader)
             limit = getattr(provider, "max_concurrency", None) or self.plan.concurrency
-            for _ in range(max(1, min(self.plan.concurrency, limit))):
+            workers = max(1, min(self.plan.concurrency, limit))
+            judge = self._judges[spec] = _Judge(grader, asyncio.Queue(workers * QUEUE_PER_WORKER))
+            for _ in range(workers):
                 judge.workers.append(asyncio.create_task(self._worker(spec, judge)))
 
     async def close(self) -> None:
         """Finish every queued judgment, then release providers, cache and file."""
         for judge in self._judges.values():
             for _ in judge.workers:
-                judge.queue.put_nowait(None)
+                await judge.queue.put(None)
         try:
             await asyncio.gather(*(w for j in self._judges.values() for w in j.workers))
         finally:
@@ -159,18 +166,28 @@ class JudgingSession:
             self._cache.close()
             self._cache = None
 
+    def queued(self) -> int:
+        """Judgments waiting in the judges' queues now (bounded by QUEUE_PER_WORKER)."""
+        return sum(j.queue.qsize() for j in self._judges.values())
+
     # -- work
     def observe(self, record: ResponseRecord) -> None:
-        """Runner observer: enqueue every judgment this response needs (non-blocking)."""
+        """Remember a response for pairwise judging, without judging it (batch mode reads
+        ``items_for`` itself). A started session takes responses through ``submit``."""
         if RUBRICS["pairwise"] in self.rubrics:
             self._seen.setdefault((record.task_id, record.sample), {})[record.model] = record
+
+    async def submit(self, record: ResponseRecord) -> None:
+        """Runner observer: enqueue every judgment this response needs, waiting while a
+        judge's queue is full (memory stays flat however many responses come)."""
+        self.observe(record)
         candidates = self.items_for(record)
         for spec, judge in self._judges.items():
             items = [i for i in candidates if self._todo(i, spec)]
-            for item in items:
-                judge.queue.put_nowait(item)
             if items:
                 self.on_enqueue(spec, len(items))
+            for item in items:
+                await judge.queue.put(item)
 
     def items_for(self, record: ResponseRecord) -> list[WorkItem]:
         """Every (rubric, subject, judge sample) one response needs from each judge."""
@@ -202,7 +219,8 @@ class JudgingSession:
         s = item.subject
         jid = judgment_id(s.response.id, spec, item.rubric.name, item.judge_sample,
                           s.against_query_id, s.other.id if s.other else None)
-        key = (jid, self._hashes[item.rubric.name])
+        key = (jid, self._hashes[item.rubric.name] if not self.plan.use_drafts
+               else judgment_hash(self.templates, item.rubric, s))
         if key in self.done:
             self.tallies.setdefault((spec, item.rubric.name), Tally()).skipped += 1
             return False
@@ -220,7 +238,8 @@ class JudgingSession:
                 else:
                     record = await judge.grader.judge(item.rubric, item.subject,
                                                       item.judge_sample)
-            except JudgeError as exc:  # e.g. a prompt too long for the judge's window
+            except Exception as exc:  # noqa: BLE001 - e.g. a prompt too long for the judge's
+                # window; one bad item never stops the judging of the others
                 record = judge.grader.record(item.rubric, item.subject, item.judge_sample,
                                              Outcome(error=True, reason=str(exc),
                                                      parse_status="error"))
@@ -237,6 +256,7 @@ def manifest_entry(plan: JudgePlan, templates: Templates) -> dict[str, Any]:
             "rubrics_selected": plan.rubrics or "all that apply",
             "templates": {r.template: template_hash(templates, r) for r in rubrics},
             "samples": plan.samples, "cross_query": plan.cross_query,
+            "use_drafts": plan.use_drafts,
             "grader": plan.grader.model_dump(mode="json"), "started": now_iso()}
 
 

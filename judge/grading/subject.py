@@ -25,6 +25,7 @@ class KeyPointRef:
     id: str
     role: str
     text: str
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,12 @@ def subject_for(probes: ProbeSet, response: ResponseRecord, against: Query | Non
     if response.task_kind == "combo":
         combo = _combo(probes, response.combo_id)
         query_id, text, intent = response.combo_id, combo.query if combo else "", "combo"
-        kps = [KeyPointRef(f"{p.id}/{k.id}", k.role, k.text) for p in pages for k in p.key_points]
+        kps = [KeyPointRef(f"{p.id}/{k.id}", k.role, k.text, k.draft)
+               for p in pages for k in p.key_points]
     else:
         q = against or probes.query_by_id(str(response.query_id))
         query_id, text, intent = q.id, q.text, q.intent
-        kps = [KeyPointRef(k.id, k.role, k.text) for k in pages[0].key_points]
+        kps = [KeyPointRef(k.id, k.role, k.text, k.draft) for k in pages[0].key_points]
     return Subject(response=response, pages=pages, query_id=query_id, query_text=text,
                    intent=intent, key_points=kps,
                    against_query_id=against.id if against else None, other=other,

@@ -28,6 +28,7 @@ from judge.providers.common import (
     missing_key_error,
     parse_options,
     status_error,
+    transport,
 )
 from judge.providers.registry import ModelSpec
 from judge.records import Reasoning, Usage
@@ -256,3 +257,10 @@ def check_usable() -> tuple[bool, str]:
     if env_key(ANTHROPIC_KEY_ENV):
         return True, f"{ANTHROPIC_KEY_ENV} is set"
     return False, f"set {ANTHROPIC_KEY_ENV} in the environment"
+
+
+def describe_transport(provider: str) -> str:
+    """How calls go out by default (``http=aiohttp``), as ``judge models list`` shows it."""
+    if transport("aiohttp") == "httpx":
+        return "httpx via the anthropic SDK (aiohttp is not installed)"
+    return "aiohttp via the anthropic SDK"

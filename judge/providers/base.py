@@ -51,7 +51,7 @@ class Request(BaseModel):
 class Response(BaseModel):
     """A complete model reply, vendor-neutral; ``raw`` keeps the vendor payload."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())  # model_id
     text: str
     reasoning: Reasoning = Field(default_factory=Reasoning)
     usage: Usage = Field(default_factory=Usage)

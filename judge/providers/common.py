@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
+import importlib
 import os
 import time
 from collections.abc import Mapping
@@ -93,8 +95,12 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
 
 
 def body_error(body: object) -> tuple[str | None, str | None]:
-    """(type, message) from a vendor error body ``{"error": {"type", "message"}}``."""
+    """(type, message) from a vendor error body ``{"error": {"type", "message"}}``, or from
+    that inner object alone (the openai SDK's ``APIStatusError.body``), so both paths give
+    the same message."""
     err = body.get("error") if isinstance(body, dict) else None
+    if err is None and isinstance(body, dict) and isinstance(body.get("message"), str):
+        err = body
     if isinstance(err, dict):
         etype = err.get("type") or err.get("code")
         msg = err.get("message")
@@ -126,13 +132,31 @@ def status_error(spec: str, status: int, body: object, headers: Mapping[str, str
     return FatalProviderError(message, model=spec, status=status if status >= 400 else None)
 
 
+@functools.cache
+def aiohttp_installed() -> bool:
+    """Whether aiohttp imports (a runtime dependency; checked once, never assumed). Every
+    aiohttp call path imports it anyway, so trying costs nothing extra."""
+    try:
+        importlib.import_module("aiohttp")
+    except ImportError:
+        return False
+    return True
+
+
+def transport(kind: str) -> Literal["aiohttp", "httpx"]:
+    """The HTTP transport a call really uses for the ``http=`` option ``kind``: aiohttp
+    when asked for and importable, else httpx (the SDKs' default)."""
+    return "aiohttp" if kind == "aiohttp" and aiohttp_installed() else "httpx"
+
+
 def http_client(sdk: ModuleType, kind: str) -> Any:
     """The SDK's HTTP client: its documented aiohttp transport (several times less CPU per
-    call than the default under concurrency) when aiohttp is installed, else httpx."""
-    if kind == "aiohttp":
+    call than the default under concurrency) when ``transport(kind)`` is aiohttp, else
+    httpx."""
+    if transport(kind) == "aiohttp":
         try:
             return sdk.DefaultAioHttpClient()
-        except RuntimeError:  # the SDK could not import aiohttp
+        except RuntimeError:  # the SDK could not import its aiohttp layer
             pass
     return sdk.DefaultAsyncHttpxClient()
 
@@ -147,12 +171,16 @@ def dropped(spec: str, what: str) -> RetryableProviderError:
     return RetryableProviderError(redact(what), model=spec)
 
 
-def map_sdk_error(sdk: ModuleType, spec: str, exc: BaseException, timeout: float,
+def map_sdk_error(sdk: ModuleType | None, spec: str, exc: BaseException, timeout: float,
                   secret: str | None = None) -> ProviderError:
-    """Map an exception from the ``openai`` or ``anthropic`` SDK (same class names), the
-    transport underneath, or JSON decoding, to a judge ProviderError; ``secret`` (the key in
+    """The one error mapping of every hosted call path: an exception from the ``openai`` or
+    ``anthropic`` SDK (same class names; ``sdk=None`` on the direct aiohttp path), the
+    transport underneath, or JSON decoding → a judge ProviderError; ``secret`` (the key in
     use, whatever its variable is called) is scrubbed from the message. Re-raises bugs."""
-    return scrub(_map(sdk, spec, exc, timeout), secret)
+    if isinstance(exc, ProviderError):
+        return scrub(exc, secret)
+    mapped = _map_sdk(sdk, spec, exc, timeout) if sdk is not None else None
+    return scrub(mapped or _map_transport(spec, exc, timeout), secret)
 
 
 def scrub(err: ProviderError, secret: str | None) -> ProviderError:
@@ -171,10 +199,10 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> ProviderError:
-    if isinstance(exc, ProviderError):
-        return exc
-    if isinstance(exc, (sdk.APITimeoutError, asyncio.TimeoutError)):
+def _map_sdk(sdk: ModuleType, spec: str, exc: BaseException,
+             timeout: float) -> ProviderError | None:
+    """The SDK's own exception classes (None: not one of them)."""
+    if isinstance(exc, sdk.APITimeoutError):
         root = _root_cause(exc)
         if isinstance(root, OSError) and not isinstance(root, TimeoutError):
             return dropped(spec, f"connection error: {type(root).__name__}")
@@ -187,11 +215,28 @@ def _map(sdk: ModuleType, spec: str, exc: BaseException, timeout: float) -> Prov
     if isinstance(exc, sdk.APIError):  # an error event inside a stream
         body = exc.body if isinstance(exc.body, dict) else {"message": exc.message}
         return status_error(spec, 200, {"error": body}, None, exc.message)
+    return None
+
+
+def _map_transport(spec: str, exc: BaseException, timeout: float) -> ProviderError:
+    """Everything below the SDKs (aiohttp, httpx, sockets, JSON), whichever path raised it."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return RetryableProviderError(f"no reply within {timeout:g} s", model=spec)
     if isinstance(exc, ValueError):  # json.JSONDecodeError / orjson.JSONDecodeError
         return dropped(spec, "invalid JSON in the reply")
     if isinstance(exc, OSError) or type(exc).__module__.startswith(("httpx", "aiohttp")):
         return dropped(spec, f"connection error: {type(exc).__name__}")
     raise exc
+
+
+def _shape_problem(exc: Exception) -> str:
+    """One line about why a reply could not be read (a validation error's first field)."""
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
+    return redact(f"{type(exc).__name__}: {exc}")[:200]
 
 
 class PrebuiltPost:
@@ -222,7 +267,13 @@ class PrebuiltPost:
         started = time.perf_counter()
         path, body = self.wire_request(request)
         data = await self.post_json(path, body, opts.timeout)
-        response = self.parse_reply(data, request)
+        try:
+            response = self.parse_reply(data, request)
+        except ProviderError:
+            raise
+        except (ValidationError, KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise FatalProviderError(f"the reply does not have the expected shape "
+                                     f"({_shape_problem(exc)})", model=self.spec) from None
         response.latency_s = time.perf_counter() - started
         return response
 

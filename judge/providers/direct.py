@@ -3,15 +3,14 @@
 A ``compat:`` call needs no SDK: a body built by ``wire_request``, a bearer header and a
 reply parsed by judge.providers.openai_wire. Posting it with aiohttp directly spares the
 openai SDK's import (~0.6 s of start-up, mostly its generated types) and its per-call
-request building and httpx-over-aiohttp layers (~0.5 ms of CPU per call). Failures are
-mapped here the way ``map_sdk_error`` maps the SDK's: an error status through
-``status_error`` (with the vendor's body), no reply in time → retryable timeout, a
-connection failure or a body that is not JSON → ``dropped``.
+request building and httpx-over-aiohttp layers (~0.5 ms of CPU per call). Failures go
+through the same mapping as the SDK paths (``map_sdk_error``, with no SDK): an error status
+through ``status_error`` (with the vendor's body), no reply in time → retryable timeout,
+a connection failure or a body that is not JSON → ``dropped``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import ssl
 from typing import Any
@@ -19,8 +18,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from judge.errors import ProviderError, RetryableProviderError
-from judge.providers.common import dropped, scrub, status_error
+from judge.providers.common import map_sdk_error, status_error
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -76,21 +74,15 @@ class JsonPost:
         """The decoded reply; a ProviderError (``secret`` scrubbed from it) otherwise."""
         try:
             return await self._post(path, body, timeout)
-        except ProviderError as exc:
-            raise scrub(exc, secret) from None
+        except Exception as exc:  # noqa: BLE001 - mapped like every SDK error
+            raise map_sdk_error(None, self.spec, exc, timeout, secret) from None
 
     async def _post(self, path: str, body: Any, timeout: float) -> Any:
         limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
-        try:
-            async with self._open().post(self.base_url + path, data=orjson.dumps(body),
-                                         headers=self.headers, timeout=limits) as resp:
-                raw = await resp.read()
-                status, headers = resp.status, resp.headers
-        except (asyncio.TimeoutError, TimeoutError):
-            raise RetryableProviderError(f"no reply within {timeout:g} s",
-                                         model=self.spec) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise dropped(self.spec, f"connection error: {type(exc).__name__}") from None
+        async with self._open().post(self.base_url + path, data=orjson.dumps(body),
+                                     headers=self.headers, timeout=limits) as resp:
+            raw = await resp.read()
+            status, headers = resp.status, resp.headers
         if status >= 400:
             try:
                 detail: Any = orjson.loads(raw)
@@ -98,10 +90,7 @@ class JsonPost:
                 detail = raw.decode("utf-8", "replace")
             raise status_error(self.spec, status, detail, headers,
                                f"Error code: {status} - {detail}")
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise dropped(self.spec, "invalid JSON in the reply") from None
+        return orjson.loads(raw)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -7,8 +7,9 @@ ProviderError here. ``OPENAI_BASE_URL`` is honoured when the spec names no base_
 
 ``compat:`` calls (``generate``) post their body with aiohttp directly
 (judge.providers.direct), and the openai SDK is imported only when something needs it:
-streaming, ``openai:`` specs, ``http=httpx``. A run against a local server does not pay
-for importing the SDK.
+streaming, ``openai:`` specs, ``http=httpx``, or aiohttp not importable (then the SDK's
+httpx transport is used). A run against a local server does not pay for importing the
+SDK.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from judge.providers.common import (
     map_sdk_error,
     missing_key_error,
     parse_options,
+    transport,
 )
 from judge.providers.openai_wire import (
     ChatStream,
@@ -35,7 +37,6 @@ from judge.providers.openai_wire import (
     parse_chat,
     parse_responses,
 )
-from judge.providers.direct import JsonPost
 from judge.providers.registry import ModelSpec
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class OpenAIProvider(PrebuiltPost):
         self.base_url = spec.base_url or self.options.base_url  # None: SDK reads OPENAI_BASE_URL
         self.key_env = self.options.api_key_env or (None if compat else OPENAI_KEY_ENV)
         self._client: openai.AsyncOpenAI | None = None
-        self._direct: JsonPost | None = None  # compat calls without the SDK
+        self._direct: Any = None  # a direct.JsonPost: compat calls without the SDK
         self._secret: str | None = None  # the key in use, scrubbed from error messages
 
     # --- plumbing ------------------------------------------------------------------------
@@ -94,8 +95,9 @@ class OpenAIProvider(PrebuiltPost):
 
     @property
     def direct(self) -> bool:
-        """Whether calls skip the SDK: ``compat:`` with the default (aiohttp) transport."""
-        return self.compat and self.options.http == "aiohttp"
+        """Whether calls skip the SDK: ``compat:`` with the aiohttp transport (the default,
+        when aiohttp is importable)."""
+        return self.compat and transport(self.options.http) == "aiohttp"
 
     def _key(self) -> str | None:
         """The API key from the environment (None: no key is needed)."""
@@ -127,6 +129,8 @@ class OpenAIProvider(PrebuiltPost):
         if not self.direct:
             return await super().post_json(path, body, timeout)
         if self._direct is None:
+            from judge.providers.direct import JsonPost  # imports aiohttp
+
             auth = {"Authorization": f"Bearer {self._key() or DUMMY_KEY}"}
             self._direct = JsonPost(self.spec, str(self.base_url), auth)
         return await self._direct.post(path, body, timeout, self._secret)
@@ -251,3 +255,12 @@ def check_usable() -> tuple[bool, str]:
     """Compat servers need no key; report whether OPENAI_API_KEY is set for ``openai:``."""
     state = "set" if env_key(OPENAI_KEY_ENV) else "not set (needed for openai: specs)"
     return True, f"any OpenAI-compatible server; {OPENAI_KEY_ENV} is {state}"
+
+
+def describe_transport(provider: str) -> str:
+    """How calls go out by default (``http=aiohttp``), as ``judge models list`` shows it."""
+    if transport("aiohttp") == "httpx":
+        return "httpx via the openai SDK (aiohttp is not installed)"
+    if provider == "compat":
+        return "aiohttp, direct (no SDK); streaming via the openai SDK"
+    return "aiohttp via the openai SDK"

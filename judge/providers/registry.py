@@ -111,18 +111,35 @@ def build_provider(spec: str | ModelSpec) -> Provider:
     return getattr(module, attr)(parsed)
 
 
+def _module(name: str) -> Any:
+    module_name, _, _ = PROVIDERS[name].target.partition(":")
+    return importlib.import_module(module_name)
+
+
 def usable(name: str) -> tuple[bool, str]:
-    """Whether a provider can be used on this machine now, and why (not)."""
+    """Whether a provider can be used on this machine now, and why (not). Its module is
+    imported, so a missing dependency shows here rather than in the middle of a run."""
     entry = PROVIDERS[name]
+    try:
+        module = _module(name)
+    except ImportError as exc:
+        return False, f"cannot import {entry.target.partition(':')[0]}: {exc}"
     if entry.env_keys:
         missing = [k for k in entry.env_keys if not os.environ.get(k)]
         if missing:
             return False, f"set {' or '.join(missing)} in the environment"
         return True, f"{entry.env_keys[0]} is set"
-    module_name, _, _ = entry.target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        return False, f"cannot import {module_name}: {exc}"
     check = getattr(module, "check_usable", None)
     return check() if check else (True, "ready")
+
+
+def transport(name: str) -> str:
+    """How the provider's calls go out (HTTP transport, or in process / from a file)."""
+    try:
+        module = _module(name)
+    except ImportError:
+        return "-"
+    describe = getattr(module, "describe_transport", None)
+    if describe is not None:
+        return str(describe(name))
+    return "in process" if name == "local" else "read from a file"

@@ -6,6 +6,11 @@ for a dry run of progress, concurrency and resume.
 Each line: ``{"task_id": ..., "text": ..., "reasoning": ...?, "sample": ...?}`` or, instead
 of task_id, ``"page"`` + ``"query"`` (query id or query text). Without ``sample`` a line
 answers every sample of its task.
+
+The file is validated when it is loaded. A line that is not a JSON object, or names no
+task, is an InputError (file:line) before any work starts. A line that names its task but
+has a malformed field (``text`` not a string, ``sample`` not an integer, ...) fails only
+that task: it goes to errors.jsonl with the file:line and the field, and the run goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from judge.errors import ConfigError, FatalProviderError, InputError
 from judge.providers.base import Delta, Done, Request, Response, StreamEvent
@@ -24,29 +29,51 @@ from judge.providers.registry import ModelSpec
 from judge.records import Reasoning
 
 
-def _load(path: Path) -> dict[tuple[str, ...], dict[str, Any]]:
+class ReplayRow(BaseModel):
+    """One answer line (other keys are kept in the raw payload, unchecked)."""
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())  # model_id
+    text: str
+    reasoning: str | None = None
+    sample: int | None = None
+    finish_reason: str | None = "stop"
+    model_id: str | None = None
+
+
+Entry = ReplayRow | InputError  # a line, or why that line cannot answer its task
+
+
+def _key(row: dict[str, Any], path: Path, lineno: int) -> tuple[str, ...]:
+    sample = str(row["sample"]) if row.get("sample") is not None else "*"
+    if "task_id" in row:
+        return ("task", str(row["task_id"]), sample)
+    if "page" in row and "query" in row:
+        return ("pq", str(row["page"]), str(row["query"]), sample)
+    raise InputError("each line needs `task_id`, or `page` and `query`", path=str(path),
+                     line=lineno)
+
+
+def _entry(row: dict[str, Any], path: Path, lineno: int) -> Entry:
+    try:
+        return ReplayRow.model_validate(row)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        return InputError(problems, path=str(path), line=lineno)
+
+
+def _load(path: Path) -> dict[tuple[str, ...], Entry]:
     if not path.is_file():
         raise InputError("replay file not found", path=str(path))
-    table: dict[tuple[str, ...], dict[str, Any]] = {}
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                row = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc})", path=str(path), line=lineno) from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise InputError("each line needs a string `text`", path=str(path), line=lineno)
-            sample = str(row["sample"]) if "sample" in row else "*"
-            if "task_id" in row:
-                key: tuple[str, ...] = ("task", str(row["task_id"]), sample)
-            elif "page" in row and "query" in row:
-                key = ("pq", str(row["page"]), str(row["query"]), sample)
-            else:
-                raise InputError("each line needs `task_id`, or `page` and `query`",
-                                 path=str(path), line=lineno)
-            table[key] = row
+    from judge.store import iter_jsonl
+
+    table: dict[tuple[str, ...], Entry] = {}
+    for lineno, _, row in iter_jsonl(path, partial_tail=False):
+        if isinstance(row, InputError):
+            raise row
+        if not isinstance(row, dict):
+            raise InputError("expected a JSON object", path=str(path), line=lineno)
+        table[_key(row, path, lineno)] = _entry(row, path, lineno)
     return table
 
 
@@ -66,7 +93,7 @@ class ReplayProvider:
         self.delay = float(spec.options.get("delay", 0))
         self.table = _load(self.path)
 
-    def _find(self, meta: dict[str, Any]) -> dict[str, Any]:
+    def _find(self, meta: dict[str, Any]) -> ReplayRow:
         sample = str(meta.get("sample", 0))
         task = str(meta.get("task_id", ""))
         pages = meta.get("page_ids") or []
@@ -77,7 +104,10 @@ class ReplayProvider:
                 keys += [("pq", page, str(q), sample), ("pq", page, str(q), "*")]
         for key in keys:
             if key in self.table:
-                return self.table[key]
+                entry = self.table[key]
+                if isinstance(entry, InputError):
+                    raise FatalProviderError(f"bad replay line: {entry}", model=self.spec)
+                return entry
         raise FatalProviderError(
             f"no answer in {self.path} for task {task} (page {page!r}, query "
             f"{meta.get('query_id')!r}, sample {sample})", model=self.spec)
@@ -87,15 +117,14 @@ class ReplayProvider:
         row = self._find(request.meta)
         if self.delay:
             await asyncio.sleep(self.delay)
-        reasoning = row.get("reasoning")
         return Response(
-            text=row["text"],
-            reasoning=Reasoning(text=reasoning, source="reasoning_content") if reasoning
-            else Reasoning(),
-            finish_reason=row.get("finish_reason", "stop"),
-            model_id=row.get("model_id", f"replay:{self.path.name}"),
+            text=row.text,
+            reasoning=Reasoning(text=row.reasoning, source="reasoning_content")
+            if row.reasoning else Reasoning(),
+            finish_reason=row.finish_reason,
+            model_id=row.model_id or f"replay:{self.path.name}",
             latency_s=time.perf_counter() - start,
-            raw=row,
+            raw=row.model_dump(),
         )
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:

@@ -6,6 +6,8 @@ number carries the same interval in both; every table has the success rule above
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +126,34 @@ def _case(why: str, row: ResponseRow, runs: dict[str, RunData]) -> dict[str, Any
     return {"why": why, "where": row.where, "title": title, "query": query,
             "answer": answer, "reasoning": reasoning, "model": row.model,
             "scores": ", ".join(f"{k} {v:g}" for k, v in sorted(row.scores.items())),
-            "label": row.label, "rationale": sorted(row.rationale.items())}
+            "label": row.label, "rationale": sorted(row.rationale.items()),
+            "points": _points(probes, row), "trace": _trace_line(row, which)}
+
+
+def _points(probes: Any, row: ResponseRow) -> list[dict[str, str]]:
+    """The judged key points of a case: id, role, the judge's status, the point's text."""
+    if probes is None or not row.points:
+        return []
+    out = []
+    for page in probes.pages:
+        if page.id not in row.page_ids:
+            continue
+        for k in page.key_points:
+            pid = f"{page.id}/{k.id}" if row.kind == "combo" else k.id
+            if pid in row.points:
+                out.append({"id": pid, "role": k.role, "status": row.points[pid],
+                            "text": k.text, "draft": "draft" if k.draft else ""})
+    return out
+
+
+def _trace_line(row: ResponseRow, which: str) -> str:
+    """What the trace parser found, in words (also when it found nothing)."""
+    if not row.traced:
+        return "not traced"
+    kinds = Counter(str(e.get("kind")) for e in row.events)
+    found = ", ".join(f"{n} {k.replace('_', '-')}" for k, n in sorted(kinds.items()))
+    return f"trace parser ({which}): {found or 'no self-check or correction found'}" + \
+        (f", {row.episodes} episode(s)" if row.episodes else "")
 
 
 def context(analysis: Analysis, runs: list[RunData], title: str | None = None,

@@ -1,7 +1,9 @@
 """Rich terminal tables for `judge analyze` and `judge compare`.
 
 Every number is printed by judge.stats.format (the HTML report uses the same functions),
-and the success rule in force is printed on the line above every table.
+and the success rule in force is printed on the line above every table. Every cell, title
+and caption built from run data (run labels, model specs, page types, task ids, judge
+labels) is a ``Text``, never markup: a label such as "[x]" is shown as it is.
 """
 
 from __future__ import annotations
@@ -33,8 +35,17 @@ def cell(g: GroupStats, dim: str) -> str:
 def _table(title: str, *cols: str) -> Table:
     t = Table(title=Text(title, style="bold"), title_justify="left", show_lines=False)
     for i, c in enumerate(cols):
-        t.add_column(c, justify="left" if i == 0 else "right", overflow="fold")
+        t.add_column(Text(c), justify="left" if i == 0 else "right", overflow="fold")
     return t
+
+
+def _add(t: Table, *cells: str | Text) -> None:
+    """A row whose plain-string cells are literal text (never parsed as markup)."""
+    t.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+
+
+def _count(n: int, style: str) -> Text:
+    return Text(f"{n:,}", style=style) if n else Text("0")
 
 
 def groups_table(title: str, groups: list[GroupStats], dims: list[str],
@@ -47,7 +58,7 @@ def groups_table(title: str, groups: list[GroupStats], dims: list[str],
         part = f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""
         t = _table(title + part, "group", "n", *[LABELS[d] for d in chunk])
         for g in groups:
-            t.add_row(g.key, str(g.n), *[cell(g, d) for d in chunk])
+            _add(t, g.key, str(g.n), *[cell(g, d) for d in chunk])
         tables.append(t)
     return tables[0] if len(tables) == 1 else Group(*tables)
 
@@ -58,12 +69,11 @@ def _present(groups: list[GroupStats]) -> list[str]:
 
 def summary_table(analysis: Analysis, width: int = 200) -> RenderableType:
     overall = [a.metrics.overall for a in analysis.arms]
-    notes = []
+    notes = Text()
     if not any(a.arm.run.judgments for a in analysis.arms):
-        notes.append("[yellow]No judgments in this run: only length (and reflection, if "
-                     "traced) can be analysed — run the judge first.[/]")
-    return Group(groups_table("Summary", overall, _present(overall), width),
-                 Text.from_markup("\n".join(notes)))
+        notes.append("No judgments in this run: only length (and reflection, if traced) "
+                     "can be analysed — run the judge first.", style="yellow")
+    return Group(groups_table("Summary", overall, _present(overall), width), notes)
 
 
 def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
@@ -77,8 +87,7 @@ def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
         t = _table(f"{a.arm.label} — judgments", "rubric", "scored", "judged, unscored",
                    "unparseable/error")
         for rubric, c in m.failures.items():
-            t.add_row(rubric, str(c["ok"]), str(c.get("unscored", 0)),
-                      f"[red]{c['failed']}[/]" if c["failed"] else "0")
+            _add(t, rubric, str(c["ok"]), str(c.get("unscored", 0)), _count(c["failed"], "red"))
         out.append(t)
     out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
     return out
@@ -95,11 +104,10 @@ def _combos(a: ArmAnalysis) -> RenderableType:
         pred = "–" if cs.predicted is None else \
             f"{cs.predicted:.0%} [{cs.predicted_lo:.0%}–{cs.predicted_hi:.0%}]"
         style = "red" if cs.verdict.startswith("worse") else ""
-        t.add_row(cs.combo, steps, pred, show(cs.observed, n=True),
-                  f"[{style}]{cs.verdict}[/]" if style else cs.verdict)
+        _add(t, cs.combo, steps, pred, show(cs.observed, n=True), Text(cs.verdict, style=style))
     color = "green" if c.ready else "yellow"
-    return Group(t, Text.from_markup(f"readiness gate (every step's lower bound ≥ "
-                                     f"{c.threshold:.0%}): [bold {color}]{c.decision}[/]"))
+    return Group(t, Text.assemble(f"readiness gate (every step's lower bound ≥ "
+                                  f"{c.threshold:.0%}): ", (c.decision, f"bold {color}")))
 
 
 def _strategy(a: ArmAnalysis) -> RenderableType:
@@ -107,13 +115,13 @@ def _strategy(a: ArmAnalysis) -> RenderableType:
         t = _table(f"L3 length — {a.arm.label} (no strategy judgments)", "page type",
                    "length ok")
         for s in a.strategy:
-            t.add_row(s.page_type, show(s.length_ok, n=True))
+            _add(t, s.page_type, show(s.length_ok, n=True))
         return t
     t = _table(f"L3 strategy — {a.arm.label}", "page type", "labels", "expected", "match",
                "stable across samples", "length ok")
     for s in a.strategy:
         labels = ", ".join(f"{k} {v}" for k, v in s.labels.items())
-        t.add_row(s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
+        _add(t, s.page_type, labels, ", ".join(s.expected) or "–", show(s.match, n=True),
                   show(s.stable, n=True), show(s.length_ok))
     return t
 
@@ -125,7 +133,7 @@ def _intention(a: ArmAnalysis) -> RenderableType:
     if any(e is not None and e.ok for _, e in means):
         table = _table(f"L4 intention — {a.arm.label}", "query intent", "mean intention (1–5)")
         for key, est in means:
-            table.add_row(key, show(est, "mean", n=True))
+            _add(table, key, show(est, "mean", n=True))
         head = table
     lines = [f"discrimination (own query scores higher than another query's; ties ½): "
              f"{show(i.discrimination, n=False)} over {i.pairs} pairs" if i.pairs else
@@ -152,25 +160,26 @@ def _reflection(a: ArmAnalysis) -> RenderableType:
                       ("episode (check → correction)", r.episode),
                       ("follow-through (of corrections)", r.follow_through),
                       ("instability across samples (tasks)", r.instability)):
-        t.add_row(name, show(est), str(est.n))
+        _add(t, name, show(est), str(est.n))
     for kind, est in r.per_1k.items():
-        t.add_row(f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
+        _add(t, f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
     return Group(t, Text("\n".join(r.tendency)))
 
 
 def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
     t = _table(title, "task", "pass rate A", "pass rate B", "task id")
     for f in flips[:limit]:
-        t.add_row(f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
+        _add(t, f.where, f"{f.a_rate:.0%}", f"{f.b_rate:.0%}", f.task_id)
     if len(flips) > limit:
-        t.caption = f"… and {len(flips) - limit} more (see --json)"
+        t.caption = Text(f"… and {len(flips) - limit} more (see --json)")
     return t
 
 
-def mark(d: DimDiff) -> str:
+def mark(d: DimDiff) -> Text:
     """The significance column: ▲ B better, ▼ B worse, · n.s. or · n too small."""
-    return {"B better": "[green]▲ B better[/]", "B worse": "[red]▼ B worse[/]",
-            "n too small": "[yellow]· n too small[/]"}.get(d.direction, "[dim]· n.s.[/]")
+    text, style = {"B better": ("▲ B better", "green"), "B worse": ("▼ B worse", "red"),
+                   "n too small": ("· n too small", "yellow")}.get(d.direction, ("· n.s.", "dim"))
+    return Text(text, style=style)
 
 
 def p_text(d: DimDiff) -> str:
@@ -213,7 +222,7 @@ def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
                "dimension", "A", "B", "B − A [95% CI]", p_head(c), "")
     for d in c.dims:
         shape = "rate" if d.kind == "rate" else "mean"
-        t.add_row(LABELS[d.dim], show(d.a, shape), show(d.b, shape), show_diff(d.diff, shape),
+        _add(t, LABELS[d.dim], show(d.a, shape), show(d.b, shape), show_diff(d.diff, shape),
                   p_text(d), mark(d))
     t.caption = INTERVALS + ("; Holm-corrected across the dimensions and McNemar"
                              if c.correction == "holm" else "; p-values not corrected")
@@ -261,8 +270,8 @@ def mirage_table(analysis: Analysis) -> RenderableType:
         t = _table(f"Mirage check — {m.dim}: {m.label}", "in order", m.binary_name,
                    m.partial_name, "predicted p^k")
         for p in m.points:
-            t.add_row(p.label, show(p.binary), show(p.partial, "mean"),
+            _add(t, p.label, show(p.binary), show(p.partial, "mean"),
                       "–" if p.predicted is None else f"{p.predicted:.0%}")
-        t.caption = m.reason
+        t.caption = Text(m.reason)
         parts.append(t)
     return Group(*parts)

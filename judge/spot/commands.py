@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.table import Table
+from rich.text import Text
 
 from judge.errors import ConfigError, JudgeError
 from judge.spot import inputs, jobs, judging, save
@@ -161,7 +162,7 @@ async def cmd_help(ctx: Context, arg: str) -> bool:
     table.add_row("TEXT", "a new query on the current page, then stream the answer")
     table.add_row("(empty line)", "stream one more answer to the current input")
     for c in COMMANDS.values():
-        table.add_row(c.usage, c.summary)
+        table.add_row(Text(c.usage), Text(c.summary))
     table.add_row("Ctrl-C", "cancel the running generation (the session goes on)")
     table.add_row("Ctrl-D", "quit")
     ctx.ui.show(table)
@@ -173,22 +174,22 @@ async def cmd_quit(ctx: Context, arg: str) -> bool:
 
 
 def _tasks_table(session: SpotSession) -> Table:
-    table = Table(title=f"tasks of {session.probes.name}", title_justify="left")
+    table = Table(title=Text(f"tasks of {session.probes.name}"), title_justify="left")
     for col in ("id", "page(s)", "query", "text"):
         table.add_column(col, overflow="fold")
     for t in inputs.all_tasks(session.probes):
         mark = "▶ " if t.id == session.task.id else ""
-        table.add_row(mark + t.id, " + ".join(t.page_ids), t.query_id or t.combo_id or "",
-                      t.query_text[:60])
+        table.add_row(Text(mark + t.id), Text(" + ".join(t.page_ids)),
+                      Text(t.query_id or t.combo_id or ""), Text(t.query_text[:60]))
     return table
 
 
 def _pages_table(session: SpotSession) -> Table:
-    table = Table(title=f"pages of {session.probes.name}", title_justify="left")
+    table = Table(title=Text(f"pages of {session.probes.name}"), title_justify="left")
     for col in ("id", "type", "title", "words"):
         table.add_column(col)
     for p in session.probes.pages:
-        table.add_row(p.id, p.type, p.title[:50], str(len(p.body.split())))
+        table.add_row(Text(p.id), p.type, Text(p.title[:50]), str(len(p.body.split())))
     return table
 
 

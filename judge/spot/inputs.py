@@ -97,21 +97,26 @@ def combo_task(probes: ProbeSet, combo: Combo) -> Task:
 
 
 def read_page(path: Path, page_type: PageType = "other") -> Page:
-    """A page from a text or markdown file; id from the file name, title from a heading."""
+    """A page from a file (.html/.pdf extracted as in probe sets, else text); id from the
+    file name, title from the markup or a heading."""
+    from judge.errors import PageError
+    from judge.pages import read_page_file
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("page file not found", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("page file is not UTF-8 text", path=str(path)) from None
+        got = read_page_file(path, str(path))
+    except PageError as exc:
+        raise InputError(f"page file {exc.detail}", path=str(path)) from None
+    text = got.text
     if not text.strip():
         raise InputError("page file is empty", path=str(path))
     ident = _BAD_ID_CHARS.sub("-", path.stem).strip("-.") or "page"
     if not ident[0].isalnum():
         ident = f"p{ident}"
     first = text.strip().splitlines()[0]
-    title = first.lstrip("#").strip() if first.startswith("#") else path.stem
-    return Page(id=ident, type=page_type, title=title[:120], text=text)
+    title = got.extraction.title or (first.lstrip("#").strip() if first.startswith("#")
+                                     else path.stem)
+    return Page(id=ident, type=page_type, title=title[:120], text=text,
+                extraction=got.extraction)
 
 
 def add_page(probes: ProbeSet, page: Page) -> tuple[ProbeSet, Page]:

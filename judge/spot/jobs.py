@@ -67,7 +67,7 @@ def _stats(sample: Sample) -> str:
 
 def _progress(ui: Ui) -> Progress:
     return Progress(TextColumn("[bold]resample"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[flags]}"), TimeElapsedColumn(),
+                    TextColumn("{task.fields[flags]}", markup=False), TimeElapsedColumn(),
                     console=ui.console, transient=False, refresh_per_second=8)
 
 

@@ -9,6 +9,11 @@ existing run gets the records appended: pages, queries and combos the samples ne
 the run's probe set lacks are added to its probeset.json (a clash of ids with different
 content is refused), sample numbers continue after the run's own, and the manifest's
 history says what was added. Each sample is saved once per directory.
+
+Spot samples never become work for ``judge run --resume``: their models are listed under
+the manifest's ``spot_models`` (not ``models``, the models a resume calls), and the pages,
+queries and combos added to an existing run are listed under ``spot_added``, which a
+resume leaves out of the tasks it schedules.
 """
 
 from __future__ import annotations
@@ -85,9 +90,10 @@ def _create(session: SpotSession, path: Path, samples: list[Sample]) -> RunStore
     store.write_json(PROBESET, session.probes.model_dump(mode="json"))
     models = list(dict.fromkeys(s.model for s in samples)) or [session.model]
     tasks = _tasks(samples) or [session.task]
-    manifest = build_manifest(store.run_id, session.probes, tasks, session.templates, models,
+    manifest = build_manifest(store.run_id, session.probes, tasks, session.templates, [],
                               _settings(session))
-    manifest.update(status="complete", source="judge spot", ended=now_iso(), tasks=len(tasks))
+    manifest.update(status="complete", source="judge spot", ended=now_iso(), tasks=len(tasks),
+                    spot_models=models)
     store.write_manifest(manifest)
     return store
 
@@ -181,15 +187,23 @@ def _append(store: RunStore, samples: list[Sample], traces: bool) -> int:
 def _touch_manifest(store: RunStore, samples: list[Sample], created: bool,
                     added: list[str]) -> None:
     manifest = store.read_manifest()
-    models = list(manifest.get("models") or [])
-    models += [m for m in dict.fromkeys(s.model for s in samples) if m not in models]
+    run_models = set(manifest.get("models") or [])
+    models = list(manifest.get("spot_models") or [])
+    models += [m for m in dict.fromkeys(s.model for s in samples)
+               if m not in models and m not in run_models]
     judges = list(manifest.get("judges") or [])
     judges += [j for j in dict.fromkeys(r.judge for s in samples for r in s.judgments)
                if j not in judges]
     history = list(manifest.get("history") or [])
     history.append({"spot_saved": now_iso(), "responses": len(samples), "added": added})
-    changes: dict[str, Any] = {"models": models, "judges": judges, "history": history}
+    changes: dict[str, Any] = {"spot_models": models, "judges": judges, "history": history}
     if added:
+        spot_added = dict(manifest.get("spot_added") or {})
+        for entry in added:
+            kind, _, item_id = entry.partition(" ")
+            section = {v: k for k, v in SINGULAR.items()}[kind]
+            spot_added[section] = [*spot_added.get(section, []), item_id]
+        changes["spot_added"] = spot_added
         run = ProbeSet.model_validate(store.read_json(PROBESET))
         changes["probeset"] = {**manifest.get("probeset", {}), "sha256": run.content_sha256()}
     if not created:

@@ -35,7 +35,7 @@ def _rate_line(name: str, est: Estimate) -> Text:
 
 def resample_table(samples: list[Sample], title: str) -> RenderableType:
     """Per sample: self-check / correction flags with the first quote; then the rates."""
-    table = Table(title=title, title_justify="left", show_lines=False)
+    table = Table(title=Text(title), title_justify="left", show_lines=False)
     for col, justify in (("#", "right"), ("status", "left"), ("self-check", "center"),
                          ("correction", "center"), ("episode", "center"),
                          ("first self-check / correction", "left"),
@@ -45,10 +45,11 @@ def resample_table(samples: list[Sample], title: str) -> RenderableType:
         quote = _quote(s, "correction") or _quote(s, "self_check")
         latency = f"{s.response.latency_s:.1f}" if s.response else ""
         status = s.status if s.status != "error" else f"error: {(s.error or '')[:30]}"
-        table.add_row(str(s.number), status,
+        table.add_row(str(s.number), Text(status),
                       Text(YES, style="bold black on yellow") if s.self_checked else NO,
                       Text(YES, style="bold bright_white on magenta") if s.corrected else NO,
-                      YES if s.episodes else NO, quote, str(len(s.text.split())), latency)
+                      YES if s.episodes else NO, Text(quote or ""), str(len(s.text.split())),
+                      latency)
     done = [s for s in samples if s.status == "ok"]
     traced = {s.traced_on for s in done}
     where = "reasoning" if traced == {"reasoning"} else (
@@ -83,8 +84,8 @@ def diff_view(a: Sample, b: Sample) -> RenderableType:
     wa, wb = a.text.split(), b.text.split()
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
     table = Table(show_lines=True, expand=True)
-    table.add_column(_head(a), ratio=1)
-    table.add_column(_head(b), ratio=1)
+    table.add_column(Text(_head(a)), ratio=1)
+    table.add_column(Text(_head(b)), ratio=1)
     table.add_row(_marked(wa, ops, 0, "bold red"), _marked(wb, ops, 1, "bold green"))
     flags = [f"{s.label}: self-check {YES if s.self_checked else NO}, "
              f"correction {YES if s.corrected else NO}" for s in (a, b)]
@@ -100,12 +101,13 @@ def _head(s: Sample) -> str:
 
 def verdict_table(records: list[JudgmentRecord], judge: str) -> RenderableType:
     """One row per rubric: status, score / label, pass, rationale."""
-    table = Table(title=f"judged by {short_model(judge)}", title_justify="left", show_lines=True)
+    table = Table(title=Text(f"judged by {short_model(judge)}"), title_justify="left",
+                  show_lines=True)
     for col in ("rubric", "status", "score", "label", "pass", "rationale / reason"):
         table.add_column(col)
     for r in records:
         score = "" if r.score is None else f"{r.score:g}"
         passed = "" if r.passed is None else (YES if r.passed else "✗")
         why = r.rationale if r.status == "ok" else (r.reason or "")
-        table.add_row(r.rubric, r.status, score, r.label or "", passed, why)
+        table.add_row(r.rubric, r.status, score, Text(r.label or ""), passed, Text(why))
     return table

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,25 +51,21 @@ def iter_jsonl(path: Path) -> Iterator[TraceItem | InputError]:
     """The lines of a JSONL file as they are read: a ``TraceItem`` per good line, an
     ``InputError`` (file, line, id) per bad one, so that a caller can keep the good
     lines' work and report the bad ones. Blank lines are skipped."""
+    from judge.store import iter_jsonl as jsonl_lines
+
+    if not path.is_file():
+        raise InputError("cannot read: no such file", path=str(path))
     try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
-    with fh:
-        for n, raw in enumerate(fh, 1):
-            line = raw.decode("utf-8", "replace")
-            if not line.strip():
+        for entry in jsonl_lines(path, partial_tail=False):
+            if isinstance(entry.value, InputError):
+                yield entry.value
                 continue
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield InputError(f"not valid JSON: {exc.msg} at column {exc.colno}",
-                                 path=str(path), line=n)
-                continue
-            try:
-                yield _item(data, str(path), n)
+                yield _item(entry.value, str(path), entry.line)
             except InputError as exc:
                 yield exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
 
 
 def read_jsonl(path: Path) -> list[TraceItem]:

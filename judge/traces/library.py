@@ -109,6 +109,10 @@ class Group:
             self._branches = tuple(out)
         return self._branches
 
+    def forget_branches(self) -> None:
+        """Drop the compiled branches (a failed compile is not kept: the next use retries)."""
+        self._branches = None
+
     def candidates(self, c: str) -> tuple[Candidate, ...]:
         """The branches whose tail can match when the character after the anchor is ``c``
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
@@ -271,7 +275,7 @@ class Library:
                 if all(t.groups == len(p) for _, t, p in group.branches):
                     continue
             except (re.error, regex.error, Unsupported, RecursionError):
-                group._branches = None
+                group.forget_branches()
             for _, rule in group.rules:
                 self._validate_rule(rule)
             raise InputError("anchor group does not compile", item=f"anchor {group.anchor!r}")

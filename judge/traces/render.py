@@ -53,14 +53,15 @@ def summary(result: TraceResult) -> Group:
             events.add_column(col, overflow="fold")
         for i, ev in enumerate(result.events):
             events.add_row(str(i), Text(LABEL[ev.kind], STYLE[ev.kind]), f"{ev.start}–{ev.end}",
-                           ev.pattern, ev.quote)
+                           Text(ev.pattern), Text(ev.quote))
         parts.append(events)
     if result.episodes:
         eps = Table(title="episodes (self-check → correction)", title_justify="left")
         for col in ("self-check", "correction", "distance", "same point", "follow-through"):
             eps.add_column(col, overflow="fold")
         for ep in result.episodes:
-            eps.add_row(result.events[ep.self_check].quote, result.events[ep.correction].quote,
+            eps.add_row(Text(result.events[ep.self_check].quote),
+                        Text(result.events[ep.correction].quote),
                         f"{ep.distance} chars", _ft(ep.same_point), _ft(ep.follow_through))
         parts.append(eps)
     for fol in result.corrections:
@@ -73,26 +74,26 @@ def summary(result: TraceResult) -> Group:
 
 def items_table(rows: Iterable[tuple[object, TraceResult]], title: str) -> Table:
     """One row per JSONL item."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("id", "parsed", "tokens", "self-checks", "corrections", "episodes",
                 "follow-through"):
         table.add_column(col, overflow="fold")
     for rid, res in rows:
         c = res.counts
-        table.add_row(str(rid), res.parsed, str(res.tokens_est), str(c["self_check"]),
+        table.add_row(Text(str(rid)), res.parsed, str(res.tokens_est), str(c["self_check"]),
                       str(c["correction"]), str(c["episodes"]), _ft(res.follow_through))
     return table
 
 
 def models_table(summaries: Iterable[ModelSummary], title: str) -> Table:
     """Per-model reflection summary of a run."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for col in ("model", "responses", "self-check rate", "correction rate", "self-checks/1k tok",
                 "corrections/1k tok", "episodes", "followed / not"):
         table.add_column(col, overflow="fold")
     for s in summaries:
         d = s.to_dict()
-        table.add_row(s.model, str(s.responses), f"{d['self_check_rate']:.0%}",
+        table.add_row(Text(s.model), str(s.responses), f"{d['self_check_rate']:.0%}",
                       f"{d['correction_rate']:.0%}", f"{d['self_check_per_1k']:.2f}",
                       f"{d['correction_per_1k']:.2f}", str(s.episodes),
                       f"{s.followed} / {s.not_followed}")

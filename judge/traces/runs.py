@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 
 from judge.errors import InputError
 from judge.records import SCHEMA_VERSION, ResponseRecord, upgrade
+from judge.store import iter_jsonl, read_jsonl
 from judge.traces.models import TraceResult
 from judge.traces.parser import analyze_response
 
@@ -42,28 +42,18 @@ def read_responses(path: Path) -> Iterator[ResponseRecord]:
 
 def _located_responses(path: Path) -> Iterator[tuple[int, int, ResponseRecord]]:
     """(line number, byte offset, record) of each response, streamed."""
-    offset = 0
-    with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            at, offset = offset, offset + len(raw)
-            if raw.strip():
-                resp = _parse_response(path, n, raw)
-                if resp is None:
-                    return
-                yield n, at, resp
+    for entry in iter_jsonl(path):
+        yield entry.line, entry.offset, _response(path, entry.line, entry.value)
 
 
-def _parse_response(path: Path, n: int, raw: bytes) -> ResponseRecord | None:
-    """One line as a record; None for a partial last line (the writer died mid-line)."""
+def _response(path: Path, n: int, data: Any) -> ResponseRecord:
+    """One decoded line as a record; an InputError naming the file and line otherwise."""
+    if isinstance(data, InputError):
+        raise data
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object", path=str(path), line=n)
     try:
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise InputError("expected a JSON object", path=str(path), line=n)
         return ResponseRecord.model_validate(upgrade(data))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        if not raw.endswith(b"\n"):
-            return None
-        raise InputError(f"not valid JSON ({exc})", path=str(path), line=n) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
@@ -73,7 +63,8 @@ def _parse_response(path: Path, n: int, raw: bytes) -> ResponseRecord | None:
 
 def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
     """Each response id once, in first-seen order, as its last copy (a resumed run may
-    repeat a response). Two streaming passes: memory grows with ids, not records."""
+    repeat a response; judge.analysis.load.read_responses applies the same rule). Two
+    streaming passes: memory grows with ids, not records."""
     first: dict[str, int] = {}
     last: dict[str, tuple[int, int]] = {}
     for n, at, resp in _located_responses(path):
@@ -86,7 +77,7 @@ def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
             last_n, last_at = last[resp.id]
             if last_n != n:
                 again.seek(last_at)
-                resp = _parse_response(path, last_n, again.readline()) or resp
+                resp = _response(path, last_n, orjson.loads(again.readline()))
             yield resp
 
 
@@ -165,6 +156,6 @@ def summarize(records: Iterable[dict[str, Any]]) -> list[ModelSummary]:
     return list(by.values())
 
 
-def read_traces(path: Path) -> list[dict[str, Any]]:
-    with open(path, "rb") as fh:
-        return [orjson.loads(line) for line in fh if line.strip()]
+def read_traces(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a traces.jsonl, streamed (judge.store.read_jsonl)."""
+    return read_jsonl(path)

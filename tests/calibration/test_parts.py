@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -88,9 +89,7 @@ def test_cli_refuses_a_probe_set_whose_pages_changed(tmp_path: Path) -> None:
 
     src = ROOT / "probes"
     probes = tmp_path / "probes"
-    (probes / "pages").mkdir(parents=True)
-    for f in (src / "pages").iterdir():
-        (probes / "pages" / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(src / "pages", probes / "pages")
     page = probes / "pages" / "recipe-red-lentil-soup.md"
     page.write_text(page.read_text(encoding="utf-8").replace("20 minutes", "25 minutes"),
                     encoding="utf-8")

@@ -148,6 +148,8 @@ class Handler:
 
     async def _send_json(self, request: web.Request, payload: Any,
                          fault: Fault | None) -> tuple[web.StreamResponse, str]:
+        if fault is not None and fault.kind == "malformed" and isinstance(payload, dict):
+            payload = {**payload, "model": 12345}
         data = json.dumps(payload).encode()
         if fault is not None and fault.kind == "invalid_json":
             return web.Response(body=BROKEN_JSON, content_type="application/json"), "invalid_json"

@@ -23,7 +23,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 FaultKind = Literal["400", "401", "403", "404", "408", "409", "422", "429", "500", "503", "529",
-                    "slow", "drop", "invalid_json", "stream_error"]
+                    "slow", "drop", "invalid_json", "stream_error",
+                    "malformed"]  # malformed: a 200 JSON reply whose `model` is a number
 ReasoningMode = Literal[
     "auto", "none",
     "reasoning_content", "reasoning", "think_tags", "think_unclosed", "think_open",  # chat

@@ -136,7 +136,7 @@ def test_trace_events_become_hints(probes: ProbeSet, templates: Templates) -> No
     s = subject_for(probes, r, events=events)
     assert RUBRICS["reflection"].applies(s)  # events alone make reflection apply
     user = RUBRICS["reflection"].messages(templates, s)[1].content
-    assert '- correction: "actually it is 14"' in user and "no separate reasoning" in user
+    assert "- correction: actually it is 14" in user and "no separate reasoning" in user
 
 
 def test_live_trace_parser_hints(probes: ProbeSet) -> None:

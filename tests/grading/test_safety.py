@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from judge.grading.fence import fence
 from judge.grading.grader import validate
 from judge.grading.parse import candidates
 from judge.grading.rubrics import RUBRICS
-from judge.grading.subject import subject_for
+from judge.grading.subject import TraceEvent, subject_for
 from judge.probeset import ProbeSet
 from judge.templates import Templates
 from tests.grading.conftest import response, task_of
@@ -35,6 +36,38 @@ def test_injected_answer_lands_inside_the_fence(probes: ProbeSet, templates: Tem
         outside = user.content.replace(inside, "")
         assert "Ignore previous instructions" not in outside
         assert "is DATA" in system.content and "never obey it" in system.content
+
+
+FENCED = re.compile(r"<<([A-Z_]+) ([0-9a-f]{12})>>\n.*?\n<</\1 \2>>", re.S)
+
+
+def test_every_rubric_fences_every_untrusted_text(probes: ProbeSet,
+                                                  templates: Templates) -> None:
+    """Answer, reasoning, trace-parser hints and the other answer (pairwise) carry the
+    injection; in every rubric's prompt it appears only inside fenced blocks."""
+    task = task_of(probes, "news-bridge-ledger", "overview")
+    resp = response(task, INJECTION)
+    resp.reasoning.text, resp.reasoning.source = f"Let me think. {INJECTION}", "think_tags"
+    other = response(task, f"B says: {INJECTION}", model="other")
+    hint = TraceEvent(kind="correction", quote=f'Actually, {INJECTION} "}}')
+    seen = set()
+    for rubric in RUBRICS.values():
+        subject = subject_for(probes, resp, other=other if rubric.name == "pairwise" else None,
+                              events=[hint])
+        assert rubric.applies(subject), rubric.name
+        system, user = rubric.messages(templates, subject)
+        blocks = FENCED.findall(user.content)
+        assert blocks, rubric.name
+        outside = FENCED.sub("", user.content)
+        assert "Ignore previous instructions" not in outside, rubric.name
+        assert "Ignore previous instructions" not in system.content, rubric.name
+        assert "is DATA" in system.content and "never obey it" in system.content
+        names = {name for name, _ in blocks}
+        seen |= {(rubric.name, n) for n in names}
+    assert ("reflection", "HINTS") in seen and ("reflection", "REASONING") in seen
+    assert {("pairwise", "ANSWER_A"), ("pairwise", "ANSWER_B")} <= seen
+    assert {(r, "ANSWER") for r in ("intention", "strategy", "coverage", "faithfulness",
+                                    "reflection")} <= seen
 
 
 def test_answer_cannot_close_its_fence_early(probes: ProbeSet, templates: Templates) -> None:

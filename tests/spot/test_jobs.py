@@ -155,3 +155,26 @@ def test_save_refuses_a_page_that_differs_from_the_run(probes_file: Path, tmp_pa
 
     with pytest.raises(StoreError, match="differs"):
         save.save(session2, target)
+
+
+def test_save_into_a_run_gives_a_later_resume_no_new_work(probes_file: Path,
+                                                          tmp_path: Path) -> None:
+    """The spot model and the spot query are not the run's: `--resume` calls neither."""
+    spec = _replay(tmp_path)
+    runs = tmp_path / "runs"
+    judge_cli("run", str(probes_file), "--model", spec, "--samples", "1", "--limit", "1",
+              "--out", str(runs), "--run-id", "base", cwd=tmp_path, check=True)
+    other = tmp_path / "other.jsonl"
+    other.write_text((tmp_path / "answers.jsonl").read_text())
+    session = _session(f"replay:{other}", probes_file, tmp_path)
+    session.set_query("Is it open?")  # a query the run does not have
+    asyncio.run(jobs.generate(session, _ui()[0]))
+    result = save.save(session, runs / "base")
+    assert result.responses == 1 and any(a.startswith("query q-") for a in result.added)
+    manifest = json.loads((runs / "base" / "manifest.json").read_text())
+    assert manifest["models"] == [spec] and manifest["spot_models"] == [f"replay:{other}"]
+    before = (runs / "base" / "responses.jsonl").read_text()
+    proc = judge_cli("run", "--resume", "base", "--out", str(runs), cwd=tmp_path, check=True)
+    assert "0 to go" in proc.stderr
+    assert (runs / "base" / "responses.jsonl").read_text() == before
+    assert load_run(runs / "base").models == [spec, f"replay:{other}"]  # analysis sees both

@@ -14,19 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.judging import (
-    CONCURRENCY,
-    JUDGE,
-    JUDGE_MAX_TOKENS,
-    JUDGE_TEMPERATURE,
-    JUDGE_TRIES,
-    NO_CACHE,
-    OUT,
-    RUBRIC,
-    make_plan,
-    short_rater,
-    watch,
-)
+from judge.cli.judging import make_plan, short_rater, watch
+from judge.cli.options import (AS_JSON, CONCURRENCY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_TEMPERATURE,
+                               JUDGE_TRIES, NO_CACHE, OUT, RUBRIC)
 
 BUNDLED_PROBES = Path(__file__).resolve().parent.parent.parent / "probes" / "web-summaries.yaml"
 console = Console(stderr=True)
@@ -108,7 +98,7 @@ def calibrate_cmd(
     judge_tries: int = JUDGE_TRIES, judge_max_tokens: int = JUDGE_MAX_TOKENS,
     judge_temperature: Optional[float] = JUDGE_TEMPERATURE, concurrency: int = CONCURRENCY,
     no_cache: bool = NO_CACHE, out: Path = OUT,
-    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+    as_json: bool = AS_JSON,
 ) -> None:
     """Judge the bundled planted-verdict suite (286 cases) and report, per judge and rubric,
     agreement with the planted verdicts (accuracy, Cohen's κ — weighted for intention
@@ -121,11 +111,12 @@ def calibrate_cmd(
 
     Examples:
 
-        judge calibrate --judge local --limit-per-rubric 10
-
-        judge calibrate -j openai:gpt-5-mini -j anthropic:claude-sonnet-4-5 --samples 2
-
-        judge calibrate -j openai:gpt-5-mini --fail-below kappa=0.6 --fail-below pairwise.position_consistency=0.8
+    ```
+    judge calibrate --judge local --limit-per-rubric 16
+    judge calibrate -j openai:gpt-5-mini -j anthropic:claude-sonnet-4-5 --samples 2
+    judge calibrate -j openai:gpt-5-mini --fail-below kappa=0.6 \\
+        --fail-below pairwise.position_consistency=0.8
+    ```
     """
     from judge.calibration.engine import judge_all, new_calibration_id, open_calibration
     from judge.calibration.gates import check_possible, failures, parse_gate

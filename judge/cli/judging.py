@@ -20,13 +20,12 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.options import (AS_JSON, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
+from judge.cli.options import (AS_JSON, CONCURRENCY, CROSS_QUERY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_SAMPLES,
                                JUDGE_TEMPERATURE, JUDGE_TRIES, JUDGE_USE_DRAFTS, NO_CACHE, OUT,
                                RUBRIC)
 
 console = Console(stderr=True)
 
-CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
 HUMAN = typer.Option(None, "--human", help=(
     "Human labels, CSV or JSONL: task_id, rubric, value [, response_id | model, sample]"
     " [, rater]."))

@@ -31,6 +31,7 @@ JUDGE_MAX_TOKENS = typer.Option(1024, "--judge-max-tokens", min=16,
                                 help="Output token limit per judge call.")
 JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
                                  help="Judge sampling temperature (default: the provider's).")
+CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
 JUDGE_USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
     "Judge coverage against unconfirmed key points too (`draft: true`, written by `judge "
     "probes new|import --draft-key-points`); without it drafts count as absent."))

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 
 from judge.cli.app import app
-from judge.cli.judging import OUT, agreement_tables
-
-HUMAN_LABELS = "human-labels.jsonl"
+from judge.cli.judging import agreement_tables
+from judge.cli.options import OUT, RUBRIC
+from judge.review.labels import HUMAN_LABELS
 
 
 @app.command("review")
@@ -24,8 +24,7 @@ def review_cmd(
         "reads by itself).")),
     rater: str = typer.Option("human", "--rater", help=(
         "Your name in the label file (several raters give human-vs-human agreement).")),
-    rubric: list[str] = typer.Option([], "--rubric", "-r", help=(
-        "Only these rubrics: intention, strategy, coverage, faithfulness, reflection.")),
+    rubric: list[str] = RUBRIC,
     no_color: bool = typer.Option(False, "--no-color", help="No colours (NO_COLOR works too)."),
     out: Path = OUT,
 ) -> None:
@@ -36,15 +35,17 @@ def review_cmd(
 
     Keys: intention 1–5; coverage and faithfulness 0–4 (share: 0, ¼, ½, ¾, all); strategy
     and reflection the number of the label; s skip, u undo, q quit. Every label is saved
-    at once: run the same command again to go on where you stopped.
+    at once: run the same command again to go on where you stopped. Every rubric but
+    pairwise can be labelled (--rubric narrows it).
 
     Examples:
 
-        judge review RUN
+    ```
+    judge review RUN
+    judge review RUN --rater ann --rubric intention --rubric faithfulness
+    ```
 
-        judge review RUN --rater ann --rubric intention --rubric faithfulness
-
-        judge agreement RUN --human runs/RUN/human-labels.jsonl
+    Then `judge agreement RUN --human runs/RUN/human-labels.jsonl` or `judge report RUN`.
     """
     from judge.analysis.load import load_run
     from judge.errors import ConfigError

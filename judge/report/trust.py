@@ -20,9 +20,9 @@ from judge.calibration.record import headline, load_for
 from judge.grading.concordance import agreement_rows
 from judge.grading.labels import HumanLabel, load_labels
 from judge.records import JudgmentRecord, ResponseRecord
+from judge.review.labels import HUMAN_LABELS
 from judge.stats import Estimate, show
 
-HUMAN_LABELS = "human-labels.jsonl"
 
 
 @dataclass

@@ -16,9 +16,11 @@ from typing import Any
 
 import orjson
 
-from judge.errors import LabelsError
+from judge.errors import InputError, LabelsError
 from judge.records import now_iso
+from judge.store import iter_jsonl
 
+HUMAN_LABELS = "human-labels.jsonl"  # RUN/<this>: where `judge review` writes by default
 Key = tuple[str, str]  # (response id, rubric)
 
 
@@ -35,17 +37,13 @@ class LabelFile:
         """Read the existing rows (a broken line is an error naming file and line)."""
         out = cls(path, rater)
         if path.exists():
-            for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise LabelsError(f"not valid JSON ({exc})", path=str(path),
-                                      line=lineno) from None
-                if not isinstance(row, dict):
-                    raise LabelsError("each line must be an object", path=str(path), line=lineno)
-                out.rows.append(row)
+            for entry in iter_jsonl(path, partial_tail=False):
+                if isinstance(entry.value, InputError):
+                    raise LabelsError(entry.value.detail, path=str(path), line=entry.line)
+                if not isinstance(entry.value, dict):
+                    raise LabelsError("each line must be an object", path=str(path),
+                                      line=entry.line)
+                out.rows.append(entry.value)
         return out
 
     def mine(self) -> list[dict[str, Any]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from judge.calibration.suite import load_suite
 from tests.calibration.scripted import ScriptedJudge
 from tests.conftest import SMALL_PROBES, judge_cli
 from tests.grading.fakejudge import FakeJudge
-from tests.grading.test_cli import _answers
+from tests.grading.test_cli import RandomChoice, _answers
 
 
 def _judged_run(root: Path, fake: FakeJudge) -> Path:
@@ -18,7 +19,7 @@ def _judged_run(root: Path, fake: FakeJudge) -> Path:
     probes.write_text(SMALL_PROBES, encoding="utf-8")
     answers = _answers(root / "a.jsonl", probes, "A")
     proc = judge_cli("run", str(probes), "-m", f"replay:{answers}", "--judge", fake.spec(),
-                     "--rubric", "intention", "--rubric", "strategy", "--samples", "1",
+                     "--rubric", "intention", "--rubric", "strategy", "--samples", "3",
                      "--run-id", "r", "--out", str(root / "runs"), timeout=180)
     assert proc.returncode == 0, proc.stderr
     return root / "runs" / "r"
@@ -26,15 +27,20 @@ def _judged_run(root: Path, fake: FakeJudge) -> Path:
 
 def test_report_shows_calibration_and_human_agreement(tmp_path: Path) -> None:
     suite = load_suite()
-    with FakeJudge(respond=ScriptedJudge(suite)) as fake:
+    # planted cases get the script's verdicts, the run's items seeded random ones
+    with FakeJudge(respond=ScriptedJudge(suite), choose=RandomChoice(5)) as fake:
         cal = judge_cli("calibrate", "--judge", fake.spec(), "--rubric", "intention",
                         "--limit-per-rubric", "12", "--out", str(tmp_path / "cal"),
                         "--run-id", "c", timeout=300)
         assert cal.returncode == 0, cal.stderr
         run = _judged_run(tmp_path, fake)
     responses = [json.loads(x) for x in (run / "responses.jsonl").read_text().splitlines()]
+    score = {j["response_id"]: j["score"] for x in (run / "judgments.jsonl").read_text()
+             .splitlines() if (j := json.loads(x))["rubric"] == "intention"}
+    # ann agrees with the judge on two items in three and is one point off on the third
     labels = [{"response_id": r["id"], "task_id": r["task_id"], "rubric": "intention",
-               "value": 3 + i % 2, "rater": "ann"} for i, r in enumerate(responses)]
+               "value": score[r["id"]] if i % 3 else 1 + score[r["id"]] % 5, "rater": "ann"}
+              for i, r in enumerate(responses)]
     (run / "human-labels.jsonl").write_text("".join(json.dumps(x) + "\n" for x in labels))
 
     out = tmp_path / "report.html"
@@ -45,7 +51,12 @@ def test_report_shows_calibration_and_human_agreement(tmp_path: Path) -> None:
     assert "intention: κ 1.000" in section and "on 12 planted cases" in section
     assert "accuracy 100%" in section and "on a slice of 12 cases per rubric" in section
     assert "strategy: not calibrated" in section
-    assert "<td class=\"text\">ann</td>" in section and f"<td>{len(responses)}</td>" in section
+    assert len(responses) == 12
+    row = section[section.index('<td class="text">ann</td>'):].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    assert cells[0] == "12"  # n, then κ, α and % agreement, each with its 95% interval
+    assert all(re.search(r"\[[-0-9.]+(, |–)[-0-9.]+\]", c) for c in cells[1:]), cells
+    assert cells[3].startswith("67%")  # 8 of 12 the same
 
     # another cache dir: the record is not found there, unless given with --calibration
     env = {"JUDGE_CACHE_DIR": str(tmp_path / "elsewhere")}

@@ -135,6 +135,15 @@ def test_blind_labelling_skip_undo_quit_and_resume(judged: Path, tmp_path: Path)
     assert data["human_labels"] == 2 and not data["label_problems"]
     assert any(row["comparison"] == "judge-vs-human" for row in data["agreement"])
 
+    # and the report of the run shows the judge-vs-human rows of these labels
+    out = tmp_path / "report.html"
+    proc = judge_cli("report", str(judged), "--human", str(labels), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    html = out.read_text()
+    section = html[html.index('id="judges"'):html.index('id="metrics"')]
+    for labelled in {rubric, third}:
+        assert f'<td class="text">{labelled}</td><td class="text">ann</td>' in section
+
 
 def test_review_needs_a_terminal(judged: Path) -> None:
     proc = judge_cli("review", str(judged))

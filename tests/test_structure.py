@@ -91,7 +91,7 @@ def test_direct_and_sdk_paths_map_errors_alike(fault: str) -> None:
 
 COMMANDS = ["run", "traces", "rejudge", "agreement", "analyze", "compare", "report", "spot",
             "probes validate", "probes show", "models list", "models install", "batch status",
-            "batch collect", "batch cancel", "batch rejudge"]
+            "batch collect", "batch cancel", "batch rejudge", "calibrate", "review"]
 
 
 def test_every_command_help_has_examples() -> None:

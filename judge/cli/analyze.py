@@ -42,16 +42,23 @@ def _rule(min_intention: float, all_core: bool, min_coverage: float | None,
 def write_html_report(runs: list[str], output: Path, out: Path = Path("runs"),
                       order: str = "given", title: str | None = None, rule: object = None,
                       gate: float = 0.8, use_drafts: bool = False,
-                      correction: str = "holm") -> int:
-    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes."""
+                      correction: str = "holm", calibration: list[Path] | None = None,
+                      human: list[Path] | None = None) -> int:
+    """Analyze ``runs`` and write the HTML report to ``output``; its size in bytes.
+
+    The Judges section takes each judge's calibration from ``calibration`` files (else its
+    record in the cache dir) and human labels from RUN/human-labels.jsonl and ``human``.
+    """
     from judge.analysis import analyze, load_run
     from judge.analysis.analyze import order_runs
     from judge.report.html import write_report
+    from judge.report.trust import judge_trust
 
     loaded = order_runs([load_run(r, out) for r in runs], order)
     result = analyze(loaded, rule or _rule(4.0, True, None, None, use_drafts), gate,
                      correction=correction)
-    return write_report(result, loaded, output, title=title)
+    trust = judge_trust(loaded, calibration, human)
+    return write_report(result, loaded, output, title=title, trust=trust)
 
 
 def _print_json(data: object) -> None:
@@ -189,23 +196,32 @@ def report_cmd(
         "Order of the runs for comparisons and the mirage check: `given` (as listed), "
         "`model`, or a manifest field such as `settings.temperature` or `created`.")),
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    calibration: list[Path] = typer.Option([], "--calibration", help=(
+        "A calibration record (runs/ID/calibration.json of `judge calibrate`, or a "
+        "per-judge record); default: each judge's latest record in the cache dir.")),
+    human: list[Path] = typer.Option([], "--human", help=(
+        "Human labels (CSV/JSONL) beside RUN/human-labels.jsonl (`judge review`), for "
+        "judge-vs-human agreement.")),
     out: Path = OUT, min_intention: float = MIN_INTENTION, all_core: bool = ALL_CORE,
     min_coverage: Optional[float] = MIN_COVERAGE, min_faithfulness: Optional[float] = MIN_FAITH,
     gate: float = GATE, no_correction: bool = NO_CORRECTION, use_drafts: bool = USE_DRAFTS,
 ) -> None:
     """Write ONE self-contained HTML report (works offline): a summary, a section per
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
-    queue of the items the judge was least sure about.
+    queue of the items the judge was least sure about, and a Judges section: each judge's
+    calibration (`judge calibrate`) and its agreement with human labels (`judge review`).
 
     Examples:
 
     ```
     judge report RUN_ID -o report.html
+    judge report RUN_ID --calibration runs/CAL_ID/calibration.json --human labels.csv
     judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
     ```
     """
     rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)
     size = write_html_report(runs, output, out, order, title, rule, gate,
-                             correction="none" if no_correction else "holm")
+                             correction="none" if no_correction else "holm",
+                             calibration=calibration, human=human)
     Console(stderr=True).print(f"wrote {output} ({size / 1024:.0f} KiB)", highlight=False,
                                markup=False)

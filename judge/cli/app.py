@@ -24,6 +24,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rejudge": "judging", "agreement": "judging", "run": "run", "traces": "traces",
     "spot": "spot", "analyze": "analyze", "compare": "analyze", "report": "analyze",
     "probes": "probes", "models": "models", "batch": "batch",
+    "calibrate": "calibrate", "review": "review",
 }
 
 

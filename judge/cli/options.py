@@ -34,6 +34,7 @@ JUDGE_TEMPERATURE = typer.Option(None, "--judge-temperature",
 JUDGE_CONCURRENCY = typer.Option(None, "--judge-concurrency", min=1, help=(
     "Concurrent calls per judge model (default: the run's --concurrency; a judge spec's "
     "?concurrency=N wins, as do its ?rpm= ?tpm= ?attempts=)."))
+CONCURRENCY = typer.Option(4, help="Concurrent calls per judge model.", min=1)
 JUDGE_USE_DRAFTS = typer.Option(False, "--use-drafts", help=(
     "Judge coverage against unconfirmed key points too (`draft: true`, written by `judge "
     "probes new|import --draft-key-points`); without it drafts count as absent."))

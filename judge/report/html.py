@@ -22,6 +22,7 @@ from judge.records import now_iso
 from judge.report import plots
 from judge.report.findings import findings
 from judge.report.highlight import segments, traced_text
+from judge.report.trust import JudgeTrust
 from judge.report.terminal import INTERVALS, LABELS, cell, mcnemar_text, p_head, p_text
 from judge.stats import show, show_diff
 
@@ -155,8 +156,10 @@ def _trace_line(row: ResponseRow, which: str) -> str:
         (f", {row.episodes} episode(s)" if row.episodes else "")
 
 
-def context(analysis: Analysis, runs: list[RunData], title: str | None = None) -> dict[str, Any]:
-    """Everything the template shows, already formatted."""
+def context(analysis: Analysis, runs: list[RunData], title: str | None = None,
+            trust: list[JudgeTrust] | None = None) -> dict[str, Any]:
+    """Everything the template shows, already formatted; ``trust``: each judge's
+    calibration and human agreement (judge.report.trust)."""
     arms: list[Arm] = [a.arm for a in analysis.arms]
     by_id = {r.run_id: r for r in runs}
     per_arm = [{"a": a, "by_type": group_table(a.metrics.by_page_type),
@@ -182,17 +185,19 @@ def context(analysis: Analysis, runs: list[RunData], title: str | None = None) -
         "mirage_svg": plots.mirage_plot(analysis.mirage),
         "cases": [_case(why, row, by_id) for why, row in bad_cases(analysis, arms)],
         "queue": review_queue(arms),
+        "trust": trust or [],
     }
 
 
-def render(analysis: Analysis, runs: list[RunData], title: str | None = None) -> str:
-    return _env().get_template("report.html.j2").render(**context(analysis, runs, title))
+def render(analysis: Analysis, runs: list[RunData], title: str | None = None,
+           trust: list[JudgeTrust] | None = None) -> str:
+    return _env().get_template("report.html.j2").render(**context(analysis, runs, title, trust))
 
 
 def write_report(analysis: Analysis, runs: list[RunData], path: Path,
-                 title: str | None = None) -> int:
+                 title: str | None = None, trust: list[JudgeTrust] | None = None) -> int:
     """Render and write the report; returns its size in bytes."""
-    html = render(analysis, runs, title)
+    html = render(analysis, runs, title, trust)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return len(html.encode("utf-8"))

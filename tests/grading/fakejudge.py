@@ -1,8 +1,9 @@
 """A loopback fake judge: a real HTTP server on 127.0.0.1 speaking OpenAI Chat Completions.
 
-Replies are scripted. ``script`` is consumed one entry per request in arrival order;
-``by_marker`` maps a substring of the request's prompt to its own queue of replies (for
-concurrent tests). An entry is the reply text, or ``"!500"`` / ``"!429"`` / ``"!400"`` for
+Replies are scripted. ``respond`` (a function of the request body) is asked first and
+may return the reply, or None to pass; ``script`` is consumed one entry per request in
+arrival order; ``by_marker`` maps a substring of the request's prompt to its own queue of
+replies (for concurrent tests). An entry is the reply text, or ``"!500"`` / ``"!429"`` / ``"!400"`` for
 an HTTP error, or ``"!length:TEXT"`` for TEXT cut off by the token limit (finish_reason
 "length"). With nothing scripted the server answers with a valid instance of the
 request's JSON schema (``response_format.json_schema``), so whole runs can be judged.
@@ -51,8 +52,10 @@ class FakeJudge:
 
     def __init__(self, script: list[str] | None = None,
                  by_marker: dict[str, list[str]] | None = None,
-                 choose: Callable[[list[Any], str], Any] = first, delay: float = 0.0) -> None:
+                 choose: Callable[[list[Any], str], Any] = first, delay: float = 0.0,
+                 respond: Callable[[dict[str, Any]], str | None] | None = None) -> None:
         self.script = list(script or [])
+        self.respond = respond
         self.by_marker = {k: list(v) for k, v in (by_marker or {}).items()}
         self.choose, self.delay = choose, delay
         self.requests: list[dict[str, Any]] = []
@@ -80,6 +83,10 @@ class FakeJudge:
         prompt = "\n".join(str(m.get("content")) for m in body.get("messages", []))
         with self.lock:
             self.requests.append(body)
+            if self.respond is not None:
+                reply = self.respond(body)
+                if reply is not None:
+                    return reply
             for marker, queue in self.by_marker.items():
                 if marker in prompt and queue:
                     return queue.pop(0)

@@ -3,8 +3,8 @@
     python tools/annotate.py chunks OUT_DIR --parts N      # numbered units, N chunk files
     python tools/annotate.py collect ANNOTATOR FILE...     # unit labels -> annotations/<a>.jsonl
     python tools/annotate.py agreement                     # a vs b: span F1 per kind, Cohen's kappa
-    python tools/annotate.py disagreements OUT_DIR --parts N   # units where a and b differ
-    python tools/annotate.py adjudicate FILE...            # decisions -> labels.jsonl
+    python tools/annotate.py disagreements OUT_DIR --parts N [--decided FILE...]  # a != b
+    python tools/annotate.py adjudicate FILE... [--labeled-only]  # decisions -> labels.jsonl
 
 Annotators see only a chunk file (the contract's definitions are in their instructions)
 and write one JSON object per trace: {"id", "self_check": [unit, ...], "correction": [...],
@@ -170,13 +170,29 @@ def cmd_agreement() -> None:
               f"{f1:.3f} (P_b|a {p:.3f} R_b|a {r:.3f})  Cohen's kappa {kappa(xa, xb):.3f}")
 
 
-def cmd_disagreements(out: Path, parts: int) -> None:
+def read_decisions(files: list[Path]) -> dict[str, dict[int, set[str]]]:
+    """Adjudicator files ({"id", "decisions": {"unit": [kinds]}}) -> {id: {unit: kinds}}."""
+    decided: dict[str, dict[int, set[str]]] = {}
+    for f in files:
+        for n, row in enumerate(read_jsonl(f), 1):
+            decided.setdefault(row["id"], {}).update(
+                {int(u): set(k) for u, k in row["decisions"].items()})
+            bad = {k for ks in decided[row["id"]].values() for k in ks} - set(KINDS)
+            if bad:
+                sys.exit(f"{f}:{n}: unknown kinds {bad}")
+    return decided
+
+
+def cmd_disagreements(out: Path, parts: int, decided_files: list[Path]) -> None:
+    """Chunk files of the units where a and b differ and no earlier decision exists."""
     a, b = _unit_sets(HERE / "annotations/a.jsonl"), _unit_sets(HERE / "annotations/b.jsonl")
+    decided = read_decisions(decided_files)
     todo = []
     count = Counter()
     for t in corpus():
         ua, ub = a.get(t["id"], {}), b.get(t["id"], {})
-        diff = {u for u in set(ua) | set(ub) if ua.get(u, set()) != ub.get(u, set())}
+        diff = {u for u in set(ua) | set(ub) if ua.get(u, set()) != ub.get(u, set())
+                and u not in decided.get(t["id"], {})}
         if diff:
             notes = {u: "one annotator: " + (", ".join(sorted(ua.get(u, set()))) or "none")
                      + " | other annotator: " + (", ".join(sorted(ub.get(u, set()))) or "none")
@@ -193,22 +209,18 @@ def cmd_disagreements(out: Path, parts: int) -> None:
     print(f"{len(todo)} traces, {count['units']} units to adjudicate")
 
 
-def cmd_adjudicate(files: list[Path]) -> None:
+def cmd_adjudicate(files: list[Path], labeled_only: bool) -> None:
     """labels.jsonl: where a and b agree, their label; elsewhere the adjudicator's decision
     ({"id", "decisions": {"unit": [kinds]}})."""
     a, b = _unit_sets(HERE / "annotations/a.jsonl"), _unit_sets(HERE / "annotations/b.jsonl")
-    decided: dict[str, dict[int, set[str]]] = {}
-    for f in files:
-        for n, row in enumerate(read_jsonl(f), 1):
-            decided[row["id"]] = {int(u): set(k) for u, k in row["decisions"].items()}
-            bad = {k for ks in decided[row["id"]].values() for k in ks} - set(KINDS)
-            if bad:
-                sys.exit(f"{f}:{n}: unknown kinds {bad}")
+    decided = read_decisions(files)
     rows, undecided = [], 0
     missing = [t["id"] for t in corpus() if t["id"] not in a or t["id"] not in b]
-    if missing:
+    if missing and not labeled_only:
         sys.exit(f"{len(missing)} traces lack a or b annotations: {missing[:10]}")
     for t in corpus():
+        if t["id"] in missing:
+            continue
         ua, ub = a[t["id"]], b[t["id"]]
         spans = units(t["text"])
         final: dict[int, set[str]] = {}
@@ -245,8 +257,12 @@ def main() -> None:
     c = sub.add_parser("disagreements")
     c.add_argument("out", type=Path)
     c.add_argument("--parts", type=int, default=2)
+    c.add_argument("--decided", type=Path, nargs="*", default=[],
+                   help="earlier adjudicator files: their units are not asked again")
     c = sub.add_parser("adjudicate")
     c.add_argument("files", type=Path, nargs="+")
+    c.add_argument("--labeled-only", action="store_true",
+                   help="write labels for the traces both annotators labeled (a preliminary file)")
     args = ap.parse_args()
     if args.cmd == "chunks":
         cmd_chunks(args.out, args.parts, args.exclude)
@@ -255,9 +271,9 @@ def main() -> None:
     elif args.cmd == "agreement":
         cmd_agreement()
     elif args.cmd == "disagreements":
-        cmd_disagreements(args.out, args.parts)
+        cmd_disagreements(args.out, args.parts, args.decided)
     else:
-        cmd_adjudicate(args.files)
+        cmd_adjudicate(args.files, args.labeled_only)
 
 
 if __name__ == "__main__":

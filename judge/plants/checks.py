@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from judge.plants.match import contains, contains_any
-from judge.plants.schema import DRAFT_ERRORS, Plant, repair_check
+from judge.plants.schema import DRAFT_ERRORS, Plant, find_loose, repair_check
 
 if TYPE_CHECKING:
     from judge.probeset import Page, ProbeSet
@@ -104,8 +104,9 @@ def shown_error(plant: Plant, page: Page) -> str:
 
 
 def _check_content(plant: Plant, page: Page, at: tuple[Any, ...], fail: Fail) -> None:
-    if plant.kind == "draft_to_revise" and (plant.erroneous or "") not in (plant.draft or ""):
-        fail((*at, "erroneous"), "must occur in the draft, exactly as written")
+    if plant.kind == "draft_to_revise" and find_loose(plant.draft or "",
+                                                      plant.erroneous or "") is None:
+        fail((*at, "erroneous"), "must occur in the draft as written (line breaks aside)")
     truth = true_text(plant, page)
     if plant.error in ("wrong_number", "unsupported_claim") and contains(page.body,
                                                                          plant.erroneous or ""):

@@ -4,8 +4,8 @@ or correction event touch a planted error.
 Normalisation (both sides): Unicode NFKC (full-width digits and letters become ASCII),
 case folded, runs of whitespace collapsed to one space, and digit-group separators
 dropped (``41,000`` → ``41000``). A needle that starts or ends with a digit matches only
-where the text has no other digit (or decimal part) on that side, so ``52`` is not found
-in ``520``, ``1952`` or ``52.5``.
+where the text has no other digit (or nonzero decimal part) on that side, so ``52`` is not
+found in ``520``, ``1952`` or ``52.5``, but ``$549`` is found in ``$549.00``.
 
 Detection window of an event: from the start of the sentence holding the event's start
 to the end of the sentence after the one holding its end (sentences end at ``. ! ?``
@@ -36,7 +36,7 @@ def normalize(text: str) -> str:
 
 def _bounded(needle: str) -> re.Pattern[str]:
     head = r"(?<![\d.])" if needle[:1].isdigit() else ""
-    tail = r"(?![\d]|\.\d)" if needle[-1:].isdigit() else ""
+    tail = r"(?!\d|\.0*[1-9])" if needle[-1:].isdigit() else ""
     return re.compile(head + re.escape(needle) + tail)
 
 

@@ -22,6 +22,7 @@ type (:func:`repair_check`).
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,6 +97,16 @@ def insert_fragment(text: str, plant: Plant) -> str:
     return f"{text[:at]} {plant.fragment.strip()}{text[at:]}"
 
 
+def find_loose(text: str, needle: str) -> tuple[int, int] | None:
+    """Where ``needle`` occurs in ``text`` exactly, except that any run of whitespace
+    matches any other (a draft wraps its lines where YAML puts them); None if nowhere."""
+    words = needle.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return (m.start(), m.end()) if m else None
+
+
 def control_draft(control: Plant, twin: Plant) -> str | None:
     """The draft a control shows: its own, else the twin's with the erroneous text
     replaced by the correct content; None when the twin has no draft."""
@@ -103,7 +114,8 @@ def control_draft(control: Plant, twin: Plant) -> str | None:
         return control.draft
     if twin.draft is None or twin.erroneous is None or twin.correct is None:
         return None
-    return twin.draft.replace(twin.erroneous, twin.correct)
+    at = find_loose(twin.draft, twin.erroneous)
+    return twin.draft if at is None else twin.draft[:at[0]] + twin.correct + twin.draft[at[1]:]
 
 
 def repair_check(plant: Plant) -> RepairCheck | None:

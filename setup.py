@@ -16,6 +16,7 @@ import sys
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 MODULES = ("scan", "followthrough", "parser")  # judge.traces.native.MODULES
 SOURCES = {f"judge.traces.{m}": f"judge/traces/{m}.py" for m in MODULES}
@@ -75,6 +76,28 @@ class OptionalBuildExt(build_ext):
                             "_compiled.json")
 
 
+class BuildPyWithPrompts(build_py):
+    """build_py that ships the top-level prompts/ inside the package as judge/_prompts.
+
+    A wheel has no repository around it, so judge.templates.PROMPTS_DIR looks there first;
+    an editable install reads prompts/ in the checkout directly.
+    """
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prompts")
+        dest = os.path.join(self.build_lib, "judge", "_prompts")
+        for root, _dirs, files in os.walk(src):
+            for name in files:
+                if name.endswith(".j2"):
+                    rel = os.path.relpath(os.path.join(root, name), src)
+                    target = os.path.join(dest, rel)
+                    self.mkpath(os.path.dirname(target))
+                    self.copy_file(os.path.join(root, name), target)
+
+
 def _extensions() -> list:
     if os.environ.get("JUDGE_NO_COMPILE", "") not in ("", "0"):
         return []
@@ -97,4 +120,4 @@ def _extensions() -> list:
         return []
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithPrompts})

@@ -19,7 +19,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from judge.errors import TemplateError
 from judge.providers.base import Message
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+_PACKAGED = Path(__file__).resolve().parent / "_prompts"  # a wheel: setup.py copies prompts/
+PROMPTS_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "prompts"
 
 
 class Templates:

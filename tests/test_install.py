@@ -4,6 +4,7 @@ aiohttp (httpx fallback), and `judge models list` tells which transport is used.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
 import tomllib
@@ -92,3 +93,18 @@ def test_hosted_runs_fall_back_to_httpx_without_aiohttp(no_aiohttp: dict[str, st
             assert proc.returncode == 0, proc.stderr
             assert "Traceback" not in proc.stderr + proc.stdout
         assert fake.stats()["requests"] == 6
+
+
+def test_a_build_ships_the_prompt_templates(tmp_path: Path) -> None:
+    """`pip install .` (no checkout beside it) must find prompts/: build_py copies them in."""
+    import subprocess
+
+    env = {**os.environ, "JUDGE_NO_COMPILE": "1"}
+    proc = subprocess.run([sys.executable, "setup.py", "-q", "build_py", "-d", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    shipped = sorted(p.relative_to(ROOT / "prompts").as_posix()
+                     for p in (ROOT / "prompts").rglob("*.j2"))
+    built = sorted(p.relative_to(tmp_path / "judge" / "_prompts").as_posix()
+                   for p in (tmp_path / "judge" / "_prompts").rglob("*.j2"))
+    assert shipped and built == shipped

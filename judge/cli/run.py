@@ -332,6 +332,9 @@ def run(
         console.print(f"[yellow]stopped scheduling:[/] {escape(result.budget_stop)}; continue "
                       f"with `judge run --resume {escape(runner.store.run_id)} --max-cost USD`",
                       highlight=False)
+    for tally in result.tallies.values():
+        if tally.stopped:  # a 401, a missing key: say why here, not only in errors.jsonl
+            console.print(Text.assemble(("✗ ", "red"), tally.stopped))
     if result.failed:
         console.print(f"[red]{result.failed} failed[/] (see "
                       f"{escape(str(runner.store.path / 'errors.jsonl'))}); retry them with "

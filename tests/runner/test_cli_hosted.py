@@ -78,6 +78,16 @@ def test_max_cost_exit_code_and_resume(server: FakeServer, tmp_path: Path) -> No
     assert len(_rows(tmp_path / "cap" / "responses.jsonl")) == 8
 
 
+def test_missing_key_is_said_on_the_terminal(server: FakeServer, tmp_path: Path) -> None:
+    """The reason a model stopped (no key, a 401) is printed, not only left in errors.jsonl."""
+    env = {**_env(server, tmp_path), "OPENAI_API_KEY": ""}
+    proc = judge_cli("run", PROBES, "--limit", "2", "--samples", "1", "--out", str(tmp_path),
+                     "--no-cache", "-m", "openai:gpt-4o-mini", env=env)
+    assert proc.returncode == 1
+    said = " ".join((proc.stdout + proc.stderr).split())
+    assert "openai:gpt-4o-mini stopped after: OPENAI_API_KEY is not set" in said
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not embedded.installed(), reason="embedded model not installed "
                     "(judge models install local)")

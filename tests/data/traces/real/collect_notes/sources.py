@@ -201,8 +201,36 @@ json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
 add('gaokao-doubao2-s2', 'rongrongrong233/GaoKao-bench', 'b462a6de78ca64bb8d34d85847a5ae98e5bd977e', 'data/results/runs/doubao-seed-2-0-pro-260215.2026-national-ii-math.jsonl', 'doubao-seed-2-0-pro-260215 (thinking enabled)', 'other:doubao-seed', 'zh', UNK,
     'session 2: consecutive pages from offset 64000 on (64000, 80000, 96000, ...), every reasoning_content that starts on a page, in file order, both the "first" and the "final" (self-review) response; traces under 300 chars skipped; long traces cut at a sentence boundary (chars_original estimated from the visible part)',
     'raw Volcano Ark API payloads saved by the eval runner (model_config base_url ark.cn-beijing.volces.com, thinking enabled; usage.reasoning_tokens)',
-    lang_override={'2026-national-ii-math-q10/final': 'en', '2026-national-ii-math-q11/final': 'en'})
+    lang_override={'2026-national-ii-math-q10/final': 'en', '2026-national-ii-math-q11/final': 'en', '2026-national-ii-math-q14/final': 'en'})
 add('gaokao-dsv4pro', 'rongrongrong233/GaoKao-bench', '170ff08c99243dce8bd7414915b2a243f3191de9', 'data/results/runs/deepseek-v4-pro.2026-national-i-math.jsonl', 'deepseek-v4-pro (thinking enabled, reasoning_effort high)', 'other:deepseek-v4', 'en', UNK,
     'session 2: consecutive pages from offset 0, every reasoning_content that starts on a page, in file order, both the "first" and the "final" (self-review) response; traces under 300 chars skipped',
     'run log with model_config (provider openai_compatible, base_url api.deepseek.com, model deepseek-v4-pro, thinking enabled) and raw API payloads incl. reasoning_content and usage.reasoning_tokens')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('rainywon-chem', 'rainywon/chemical', '696833c7f799b0f529b88928f6cd02503c885484', 'chemical_server.sql', 'not stated in the file (local model served through Ollama by a chemical-safety RAG assistant; its <think>...</think> output and self-description match a DeepSeek-R1-distill model, unverified)', 'other:unknown', 'zh', UNK,
+    'session 2: consecutive pages of the SQL dump (offsets listed in PROGRESS.md), every ai message of table chat_messages whose <think> block starts on the page, in file order; text inside <think>...</think> only (or the whole think part when the closing tag is missing); traces under 300 chars skipped',
+    'Navicat MySQL dump of the app database (table chat_messages, role "ai", timestamps April 2025); the ai rows begin with "<think>\\n" and contain the model reasoning followed by the answer; chemical_rag/config.py configures an Ollama LLM')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('rainywon-chemgen', 'rainywon/chemical', '696833c7f799b0f529b88928f6cd02503c885484', 'chemical_rag/evaluate/results/generation_details/ (one file per query, path in the record field)', 'not stated (the RAG system\'s local LLM, same app as chemical_server.sql; <think> output in DeepSeek-R1-distill style, unverified)', 'other:unknown', 'zh', UNK,
+    'session 2: the generation-evaluation result files in file-name order (query_001, query_002, ...); text inside <think>...</think> of the "生成答案" section; the visible answer after </think> as answer',
+    'RAG evaluation log files (faithfulness / answer-relevancy scores, 生成答案 with <think> block, retrieved contexts, claim checks) written by chemical_rag/evaluate/evaluate_generation.py on 2025-04-18')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('gaokao-kimi-s2', G[0], G[1], 'data/results/runs/kimi-k2.6.2026-national-i-math.jsonl', 'moonshotai/kimi-k2.6 (OpenRouter, reasoning high)', 'kimi', 'en', UNK,
+    'session 2: pages at offset 16000 and later, every reasoning that starts on a page in file order, "first" and "final" (self-review) response; message.reasoning (or the identical reasoning_details text when the reasoning field started on an earlier page); traces under 300 chars skipped',
+    'run log with model_config (provider openrouter, model moonshotai/kimi-k2.6) and raw OpenRouter payloads with reasoning / reasoning_details and usage.reasoning_tokens')
+add('gaokao-glm-s2', G[0], G[1], 'data/results/runs/GLM 5.1.2026-national-i-math.jsonl', 'z-ai/glm-5.1 (OpenRouter, reasoning high)', 'glm', 'en', UNK,
+    'session 2: pages at offset 16000 and later, every reasoning that starts on a page in file order, "first" and "final" (self-review) response; message.reasoning (or the identical reasoning_details text when the reasoning field started on an earlier page); traces under 300 chars skipped',
+    'run log with model_config (provider openrouter, model z-ai/glm-5.1) and raw OpenRouter payloads (message.reasoning / reasoning_details, model z-ai/glm-5.1-20260406)')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('gaokao-doubao-s2', G[0], G[1], 'data/results/runs/doubao-seed-2-0-pro-260215.2026-national-i-math.jsonl', 'doubao-seed-2-0-pro-260215 (thinking enabled)', 'other:doubao-seed', 'zh', UNK,
+    'session 2: pages from offset 144000 on (offsets in PROGRESS.md), every reasoning_content that starts on a page, in file order, "first" and "final" response; long traces cut at a sentence boundary (chars_original estimated)',
+    'raw Volcano Ark API payloads saved by the eval runner (thinking enabled; usage.reasoning_tokens)')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('gaokao-kimi-ii-s2', G[0], G[1], 'data/results/runs/kimi-k2.6.2026-national-ii-math.jsonl', 'moonshotai/kimi-k2.6 (OpenRouter, reasoning high)', 'kimi', 'en', UNK,
+    'session 2: page at offset 16000, every reasoning that starts on the page in file order, "first" and "final" (self-review) response; message.reasoning; long traces cut at a paragraph boundary',
+    'run log with model_config (provider openrouter, model moonshotai/kimi-k2.6) and raw payloads with reasoning / reasoning_details and usage.reasoning_tokens',
+    lang_override={'2026-national-ii-math-q03/final': 'zh'})
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('gaokao-dsv4-s2', G[0], G[1], 'data/results/runs/deepseek-v4-flash.2026-national-i-math.jsonl', 'deepseek-v4-flash (thinking enabled, reasoning_effort high)', 'other:deepseek-v4', 'en', UNK,
+    'session 2: page at offset 16000, every reasoning_content that starts on the page in file order, "first" and "final" response; traces under 300 chars skipped; long traces cut at a paragraph boundary (chars_original estimated / lower bound)',
+    'raw API payloads saved by the eval runner (model deepseek-v4-flash, base_url api.deepseek.com, thinking enabled; reasoning_content, usage.reasoning_tokens)')
 json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)

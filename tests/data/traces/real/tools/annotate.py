@@ -72,9 +72,13 @@ def split_parts(rows: list, parts: int) -> list[list]:
     return groups
 
 
-def cmd_chunks(out: Path, parts: int) -> None:
+def cmd_chunks(out: Path, parts: int, exclude: list[Path]) -> None:
+    """Chunk files of the traces not already labeled in any EXCLUDE file (a later batch)."""
     out.mkdir(parents=True, exist_ok=True)
-    for k, group in enumerate(split_parts(corpus(), parts), 1):
+    done = {row["id"] for f in exclude for row in read_jsonl(f)}
+    todo = [t for t in corpus() if t["id"] not in done]
+    print(f"{len(todo)} traces to label ({len(done)} excluded)")
+    for k, group in enumerate(split_parts(todo, parts), 1):
         (out / f"chunk{k}.txt").write_text("\n".join(render(t) for t in group), encoding="utf-8")
         print(f"chunk{k}.txt: {len(group)} traces, {sum(len(t['text']) for t in group):,} chars")
 
@@ -201,8 +205,11 @@ def cmd_adjudicate(files: list[Path]) -> None:
             if bad:
                 sys.exit(f"{f}:{n}: unknown kinds {bad}")
     rows, undecided = [], 0
+    missing = [t["id"] for t in corpus() if t["id"] not in a or t["id"] not in b]
+    if missing:
+        sys.exit(f"{len(missing)} traces lack a or b annotations: {missing[:10]}")
     for t in corpus():
-        ua, ub = a.get(t["id"], {}), b.get(t["id"], {})
+        ua, ub = a[t["id"]], b[t["id"]]
         spans = units(t["text"])
         final: dict[int, set[str]] = {}
         for u in set(ua) | set(ub):
@@ -229,6 +236,8 @@ def main() -> None:
     c = sub.add_parser("chunks")
     c.add_argument("out", type=Path)
     c.add_argument("--parts", type=int, default=4)
+    c.add_argument("--exclude", type=Path, nargs="*", default=[],
+                   help="annotator files whose trace ids are already labeled")
     c = sub.add_parser("collect")
     c.add_argument("annotator")
     c.add_argument("files", type=Path, nargs="+")
@@ -240,7 +249,7 @@ def main() -> None:
     c.add_argument("files", type=Path, nargs="+")
     args = ap.parse_args()
     if args.cmd == "chunks":
-        cmd_chunks(args.out, args.parts)
+        cmd_chunks(args.out, args.parts, args.exclude)
     elif args.cmd == "collect":
         cmd_collect(args.annotator, args.files)
     elif args.cmd == "agreement":

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from judge.errors import PageError, ProbeSetError
 from judge.pages.models import Extraction
+from judge.plants.checks import check_tasks
+from judge.plants.schema import Plant, TaskDecl, control_draft, insert_fragment
 from judge.records import content_hash, sha256_text
 from judge.yamlsrc import Loc, line_of, load_yaml_with_lines
 
@@ -61,6 +63,7 @@ class Page(Strict):
     url: str | None = None
     key_points: list[KeyPoint] = Field(default_factory=list)
     length: Length | None = None
+    plant: Plant | None = None  # a misleading fragment (or a control) for every task here
     extraction: Extraction | None = None  # set by the loader: how ``text`` was made
 
     def counted_points(self, use_drafts: bool = False) -> list[KeyPoint]:
@@ -120,9 +123,12 @@ class ProbeSet(Strict):
     description: str = ""
     task_template: str = "tasks/summarize.j2"
     combo_template: str = "tasks/compare.j2"
+    revise_template: str = "tasks/revise.j2"  # tasks that show a draft (plant: draft_to_revise)
     samples: int = Field(default=1, ge=1, le=1000)
+    expand: bool = True  # page × query expansion; false: only `tasks:` and combos
     pages: list[Page] = Field(min_length=1)
     queries: list[Query] = Field(min_length=1)
+    tasks: list[TaskDecl] = Field(default_factory=list)
     combos: list[Combo] = Field(default_factory=list)
 
     # Set by the loader (not part of the YAML schema).
@@ -134,6 +140,34 @@ class ProbeSet(Strict):
 
     def query_by_id(self, query_id: str) -> Query:
         return next(q for q in self.queries if q.id == query_id)
+
+    def decl(self, task_id: str) -> TaskDecl | None:
+        """The explicit task (``tasks:``) with this id."""
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def plant_of(self, owner: str | None) -> Plant | None:
+        """The plant of an explicit task or a page, by its id (a task's plant wins)."""
+        if owner is None:
+            return None
+        decl = self.decl(owner)
+        if decl is not None:
+            return decl.plant
+        return next((p.plant for p in self.pages if p.id == owner), None)
+
+    def page_text(self, page: Page, plant: Plant | None) -> str:
+        """A page's text as a task with ``plant`` shows it (a fragment inserted)."""
+        if plant is not None and plant.kind == "misleading_fragment":
+            return insert_fragment(page.body, plant)
+        return page.body
+
+    def draft_of(self, plant: Plant | None) -> str | None:
+        """The draft a task with ``plant`` shows: a planted draft, or a draft control's."""
+        if plant is None:
+            return None
+        if plant.kind == "draft_to_revise":
+            return plant.draft
+        twin = self.plant_of(plant.twin) if plant.kind == "control" else None
+        return control_draft(plant, twin) if twin is not None else plant.draft
 
     def content_sha256(self) -> str:
         """Hash of the resolved probe set (page files included)."""
@@ -159,11 +193,15 @@ class Task(Strict):
     query_text: str
     intent: str | None = None
     page_type: str | None = None
+    decl: str | None = None  # the explicit task (``tasks:``) this is
+    plant: str | None = None  # whose plant is in force: the explicit task's or the page's id
 
     @property
     def label(self) -> str:
         if self.kind == "combo":
             return f"combo {self.combo_id}"
+        if self.decl:
+            return f"task {self.decl}"
         return f"{self.page_ids[0]} × {self.query_id}"
 
 
@@ -199,7 +237,7 @@ def _describe(err: dict[str, Any]) -> str:
 
 def _item_and_field(data: dict[str, Any], loc: Loc) -> tuple[str | None, str]:
     """Split a location into an item label ("page 'x'") and the field path within it."""
-    names = {"pages": "page", "queries": "query", "combos": "combo"}
+    names = {"pages": "page", "queries": "query", "combos": "combo", "tasks": "task"}
     if len(loc) >= 2 and loc[0] in names and isinstance(loc[1], int):
         section, index = str(loc[0]), int(loc[1])
         entries = data.get(section) or []
@@ -244,6 +282,7 @@ def load_probeset(path: str | Path) -> ProbeSet:
         _fail(shown, data, lines, loc, _describe(err))
         raise  # unreachable
     _check_references(probes, shown, data, lines)
+    check_tasks(probes, lambda loc, msg: _fail(shown, data, lines, loc, msg))
     return probes
 
 
@@ -367,25 +406,46 @@ def _check_references(p: ProbeSet, shown: str, data: dict[str, Any], lines: dict
 # ---------------------------------------------------------------- expansion
 
 
-def _page_fingerprint(page: Page) -> dict[str, str]:
-    return {"id": page.id, "type": page.type, "title": page.title, "text": page.body}
+def _page_fingerprint(page: Page, text: str | None = None) -> dict[str, str]:
+    return {"id": page.id, "type": page.type, "title": page.title,
+            "text": page.body if text is None else text}
 
 
 def expand(p: ProbeSet) -> list[Task]:
-    """Every page × applicable query, then every combo (samples are applied by the runner)."""
+    """Every page × applicable query, the explicit tasks, then every combo (samples are
+    applied by the runner)."""
     return list(iter_tasks(p))
+
+
+def _single(p: ProbeSet, page: Page, q: Query, decl: TaskDecl | None = None) -> Task:
+    """One single-page task; its id hashes what the model is shown (a planted fragment
+    or draft included; an explicit task's id too, so it never collides with another)."""
+    plant = decl.plant if decl is not None and decl.plant is not None else page.plant
+    owner = decl.id if decl is not None and decl.plant is not None else (
+        page.id if page.plant is not None else None)
+    draft = p.draft_of(plant)
+    template = (decl.template if decl is not None else None) or (
+        p.revise_template if draft is not None else p.task_template)
+    content = {"kind": "single", "page": _page_fingerprint(page, p.page_text(page, plant)),
+               "query": {"id": q.id, "text": q.text}, "template": template}
+    if decl is not None:
+        content["task"] = decl.id
+    if draft is not None:
+        content["draft"] = draft
+    return Task(id=content_hash(content), kind="single", template=template,
+                page_ids=[page.id], query_id=q.id, query_text=q.text, intent=q.intent,
+                page_type=page.type, decl=decl.id if decl is not None else None, plant=owner)
 
 
 def iter_tasks(p: ProbeSet) -> Iterator[Task]:
     """``expand`` one task at a time (a run of 100,000 tasks need not hold them all)."""
-    for page in p.pages:
-        for q in p.queries:
-            if not q.applies(page):
-                continue
-            tid = content_hash({"kind": "single", "page": _page_fingerprint(page),
-                                "query": {"id": q.id, "text": q.text}, "template": p.task_template})
-            yield Task(id=tid, kind="single", template=p.task_template, page_ids=[page.id],
-                       query_id=q.id, query_text=q.text, intent=q.intent, page_type=page.type)
+    if p.expand:
+        for page in p.pages:
+            for q in p.queries:
+                if q.applies(page):
+                    yield _single(p, page, q)
+    for decl in p.tasks:
+        yield _single(p, p.page(decl.page), p.query_by_id(decl.query), decl)
     for combo in p.combos:
         template = combo.template or p.combo_template
         tid = content_hash({"kind": "combo", "id": combo.id, "query": combo.query,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.analysis.compare import Comparison, Correction, compare_rows
+from judge.analysis.functional import FunctionalReport, functional_report
 from judge.analysis.intention import FLAG_AT, IntentionReport, intention_report
 from judge.analysis.levels import (DEFAULT_GATE, ComboReport, StrategyStats, combo_report,
                                    strategy_report)
@@ -48,6 +49,7 @@ class ArmAnalysis:
     strategy: list[StrategyStats]
     intention: IntentionReport
     reflection: ReflectionReport
+    functional: FunctionalReport | None = None  # planted-error tasks, when the run has some
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.arm.label, "run": self.arm.run.run_id, "model": self.arm.model,
@@ -57,7 +59,8 @@ class ArmAnalysis:
                                               ("match", "stable", "length_ok")}
                                 for s in self.strategy],
                 "L4_intention": self.intention.to_dict(),
-                "L5_reflection": self.reflection.to_dict()}
+                "L5_reflection": self.reflection.to_dict(),
+                "L5_functional": self.functional.to_dict() if self.functional else None}
 
 
 @dataclass
@@ -106,12 +109,14 @@ def pick_arm(run: RunData, rule: SuccessRule, model: str | None) -> Arm:
     return Arm(f"{run.run_id} ({model})", run, model, [r for r in rows if r.model == model])
 
 
-def analyze_arm(arm: Arm, gate: float = DEFAULT_GATE, flag_at: float = FLAG_AT) -> ArmAnalysis:
+def analyze_arm(arm: Arm, gate: float = DEFAULT_GATE, flag_at: float = FLAG_AT,
+                correction: Correction = "holm") -> ArmAnalysis:
     dims = present_dims(arm.rows)
     return ArmAnalysis(arm, model_metrics(arm.label, arm.rows, dims),
                        combo_report(arm.label, arm.rows, arm.run.probeset, gate),
                        strategy_report(arm.rows), intention_report(arm.label, arm.rows, flag_at),
-                       reflection_report(arm.label, arm.rows))
+                       reflection_report(arm.label, arm.rows),
+                       functional_report(arm.label, arm.rows, correction))
 
 
 def compare_arms(a: Arm, b: Arm, correction: Correction = "holm") -> Comparison:
@@ -123,7 +128,7 @@ def analyze(runs: list[RunData], rule: SuccessRule | None = None, gate: float = 
     """Analyse runs given in order (see module docstring)."""
     rule = (rule or SuccessRule()).decided(runs)
     arms = make_arms(runs, rule)
-    out = Analysis(rule, [analyze_arm(a, gate, flag_at) for a in arms])
+    out = Analysis(rule, [analyze_arm(a, gate, flag_at, correction) for a in arms])
     for a, b in list(zip(arms, arms[1:]))[:MAX_COMPARISONS]:
         out.comparisons.append(compare_arms(a, b, correction))
     if len(arms) >= 3:

@@ -9,7 +9,9 @@ one family of tests: their p-values are Holm-adjusted unless ``correction`` is "
 and a difference is significant when its (adjusted) p < 0.05 and its interval excludes
 0. Pass/fail per task: a task passes when at least half of its scored samples pass; the
 exact McNemar test runs on the tasks that flipped, which are listed as bad cases
-(pass→fail) and fixes (fail→pass).
+(pass→fail) and fixes (fail→pass). Planted-error tasks add the functional-reflection
+measures (judge.analysis.functional.functional_compare): paired by planted pair, their own
+Holm family.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from judge.analysis.functional import FunctionalDiff, functional_compare
 from judge.analysis.metrics import DIM_BOUNDS, DIM_KIND, estimate, present_dims
 from judge.analysis.rows import ResponseRow
 from judge.stats import Estimate, McNemar, difference, holm, mcnemar, mean
@@ -102,6 +105,7 @@ class Comparison:
     to_pass: list[Flip] = field(default_factory=list)
     correction: Correction = "holm"
     unscored: dict[str, str] = field(default_factory=dict)  # dim -> why it is not compared
+    functional: list[FunctionalDiff] = field(default_factory=list)  # planted-error measures
 
     def dim(self, name: str) -> DimDiff | None:
         return next((d for d in self.dims if d.dim == name), None)
@@ -119,7 +123,8 @@ class Comparison:
                 "mcnemar": self.mcnemar.to_dict() if self.mcnemar else None,
                 "pairwise_b_share": self.pairwise.to_dict() if self.pairwise else None,
                 "pass_to_fail": [f.__dict__ for f in self.to_fail],
-                "fail_to_pass": [f.__dict__ for f in self.to_pass]}
+                "fail_to_pass": [f.__dict__ for f in self.to_pass],
+                "functional_reflection": [d.to_dict() for d in self.functional]}
 
 
 def _dim_diff(dim: str, a_rows: list[ResponseRow], b_rows: list[ResponseRow],
@@ -206,6 +211,7 @@ def compare_rows(a_rows: list[ResponseRow], b_rows: list[ResponseRow], a_label: 
     out.pairwise = pairwise_share(a_rows, b_rows)
     _flips(out, a_rows, b_rows, common)
     correct(out)
+    out.functional = functional_compare(a_rows, b_rows, correction)
     return out
 
 

@@ -28,7 +28,8 @@ DIMENSIONS: list[tuple[str, str, str]] = [
 ]
 DIM_KIND = {name: kind for name, kind, _ in DIMENSIONS}
 DIM_BOUNDS = {name: (1.0, 5.0) if name == "intention" else (0.0, 1.0) for name in DIM_KIND}
-RUBRICS = ("intention", "strategy", "coverage", "faithfulness", "reflection", "pairwise")
+RUBRICS = ("intention", "strategy", "coverage", "faithfulness", "reflection", "repair",
+           "pairwise")
 
 
 def estimate(rows: list[ResponseRow], dim: str) -> Estimate:

@@ -19,9 +19,10 @@ from judge.analysis.load import RunData
 from judge.grading.length import length_check, word_count
 from judge.grading.panel import aggregate
 from judge.grading.rubrics import coverage_score
+from judge.plants.index import PlantOutcome, assess, plant_index
 from judge.probeset import Page, ProbeSet
 
-SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection")
+SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection", "repair")
 
 
 RULE_RUBRICS = ("intention", "coverage", "faithfulness")  # the rubrics a rule can require
@@ -135,7 +136,24 @@ class ResponseRow:
     episodes: int = 0
     per_1k: dict[str, float] = field(default_factory=dict)  # trace events per 1k tokens
     follow_through: bool | None = None
+    plant: PlantOutcome | None = None  # planted-error tasks: detection, deterministic repair
+    repair_judged: bool | None = None  # the judge's repair rubric: answer free of the error
     passed: bool | None = None
+
+    @property
+    def error_free(self) -> bool | None:
+        """A planted (or control) task's answer does not carry the planted error: the
+        deterministic check where the plant has one, else the judge's repair verdict."""
+        if self.plant is None:
+            return None
+        if self.plant.carried is not None:
+            return not self.plant.carried
+        return self.repair_judged
+
+    @property
+    def trace_text(self) -> str:
+        """The text the trace events' offsets point into."""
+        return self.reasoning if self.trace_source == "reasoning" else self.text
 
     @property
     def page_id(self) -> str | None:
@@ -245,6 +263,12 @@ def _apply_reflection(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
     row.follow_through = _majority(flags)
 
 
+def _apply_repair(row: ResponseRow, oks: list[dict[str, Any]]) -> None:
+    """The repair rubric's majority: True when the answer is free of the planted error
+    (an "unclear" verdict has no ``passed`` and does not vote)."""
+    row.repair_judged = _majority([j["passed"] for j in oks if isinstance(j.get("passed"), bool)])
+
+
 def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
                core: list[str], roles: dict[str, str]) -> None:
     """Pool the ok judgments of one rubric against the response's own query."""
@@ -266,6 +290,8 @@ def _apply_own(row: ResponseRow, rubric: str, oks: list[dict[str, Any]],
         _apply_strategy(row, oks)
     elif rubric == "reflection":
         _apply_reflection(row, oks)
+    elif rubric == "repair":
+        _apply_repair(row, oks)
 
 
 def apply_judgments(row: ResponseRow, judgments: list[dict[str, Any]], core: list[str],
@@ -377,6 +403,7 @@ def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRo
     if rule.judged is None:
         rule = rule.decided([run])
     rows = []
+    plants = plant_index(run.probeset)
     for r in run.responses:
         row = _base_row(run, r)
         roles = _point_roles(run.probeset, row, rule.use_drafts)
@@ -384,6 +411,9 @@ def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRo
         row.k_core = len(core)
         apply_judgments(row, run.by_response.get(row.response_id, []), core, roles)
         apply_trace(row, run.trace_by_response.get(row.response_id))
+        info = plants.get(row.task_id)
+        if info is not None:
+            row.plant = assess(info, row.text, row.trace_text, row.events)
         row.passed = decide_pass(row, rule)
         rows.append(row)
     return rows

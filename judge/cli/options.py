@@ -19,8 +19,8 @@ NO_CACHE = typer.Option(False, "--no-cache", help="Do not read or write the resp
 JUDGE = typer.Option([], "--judge", "-j", help=(
     "Judge model spec (same forms as --model); repeat for a panel of judges."))
 RUBRIC = typer.Option([], "--rubric", "-r", help=(
-    "Rubric: intention, strategy, coverage, faithfulness, reflection, pairwise; repeat for "
-    "several (default: every rubric that applies to each response)."))
+    "Rubric: intention, strategy, coverage, faithfulness, reflection, repair, pairwise; repeat "
+    "for several (default: every rubric that applies to each response)."))
 JUDGE_SAMPLES = typer.Option(1, "--judge-samples", min=1, max=100,
                              help="Verdicts per item and judge (≥2 measures self-consistency).")
 CROSS_QUERY = typer.Option(False, "--cross-query", help=(

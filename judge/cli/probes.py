@@ -103,10 +103,29 @@ def show(path: Path = typer.Argument(..., help="A probe set YAML file."),
             combos.add_row(Text(c.id), Text(", ".join(c.pages)),
                            Text(", ".join(f"{s.page}×{s.query}" for s in c.steps)), Text(c.query))
         console.print(combos)
-    singles = sum(t.kind == "single" for t in tasks)
-    console.print(f"[bold]{len(tasks)} tasks[/] ({singles} page × query, "
-                  f"{len(tasks) - singles} combos) × {probes.samples} samples = "
-                  f"{len(tasks) * probes.samples} generations per model")
+    if probes.tasks:
+        console.print(_tasks_table(probes))
+    singles = sum(t.kind == "single" and t.decl is None for t in tasks)
+    declared = sum(t.decl is not None for t in tasks)
+    console.print(f"[bold]{len(tasks)} tasks[/] ({singles} page × query, {declared} declared, "
+                  f"{sum(t.kind == 'combo' for t in tasks)} combos) × {probes.samples} "
+                  f"samples = {len(tasks) * probes.samples} generations per model")
+
+
+def _tasks_table(probes: ProbeSet) -> Table:
+    """The declared tasks (`tasks:`) with their plants."""
+    table = Table(title="declared tasks", title_justify="left")
+    for col in ("id", "page", "query", "plant", "error", "erroneous → correct", "twin"):
+        table.add_column(col, overflow="fold")
+    for t in probes.tasks:
+        plant = t.plant or probes.page(t.page).plant
+        if plant is None:
+            table.add_row(Text(t.id), Text(t.page), Text(t.query), "–", "", "", "")
+            continue
+        change = f"{plant.erroneous} → {plant.correct}" if plant.erroneous else ""
+        table.add_row(Text(t.id), Text(t.page), Text(t.query), plant.kind,
+                      plant.error_type or "", Text(change), Text(plant.twin or ""))
+    return table
 
 
 def _source(page: object) -> str:

@@ -27,6 +27,7 @@ from judge.grading.verdicts import (
     IntentionVerdict,
     PairwiseVerdict,
     ReflectionVerdict,
+    RepairVerdict,
     StrategyVerdict,
     json_schema,
 )
@@ -197,6 +198,35 @@ class Reflection(Rubric):
         return Headline(label=label, extra={"reflected": "not_applicable"})
 
 
+REPAIR_LABELS = {"no": "error-free", "yes": "carries-error", "unclear": "unclear"}
+
+
+class Repair(Rubric):
+    """Planted-error probes whose repair has no deterministic check: does the final
+    answer still carry the planted error? On a control (no error shown) the same
+    question measures how often an answer carries it anyway."""
+
+    name, verdict, kind, value = "repair", RepairVerdict, "nominal", "label"
+
+    def applies(self, s: Subject) -> bool:
+        return s.plant is not None and s.plant.judged and not s.is_combo
+
+    def variables(self, s: Subject) -> dict[str, Any]:
+        out = super().variables(s)
+        assert s.plant is not None
+        plant = s.plant.plant
+        out["plant"] = {"planted": s.plant.planted, "kind": plant.kind,
+                        "error": plant.error_type, "true_side": plant.true_side,
+                        "erroneous": fence("ERROR", plant.erroneous or ""),
+                        "correct": fence("CORRECT", plant.correct or "")}
+        return out
+
+    def headline(self, v: RepairVerdict, s: Subject) -> Headline:
+        free = None if v.carries_error == "unclear" else v.carries_error == "no"
+        return Headline(score=None if free is None else float(free),
+                        label=REPAIR_LABELS[v.carries_error], passed=free)
+
+
 class Pairwise(Rubric):
     name, verdict, kind, value = "pairwise", PairwiseVerdict, "nominal", "label"
 
@@ -214,7 +244,8 @@ class Pairwise(Rubric):
 
 
 RUBRICS: dict[str, Rubric] = {r.name: r for r in (Intention(), Strategy(), Coverage(),
-                                                   Faithfulness(), Reflection(), Pairwise())}
+                                                   Faithfulness(), Reflection(), Repair(),
+                                                   Pairwise())}
 
 
 def get_rubrics(names: list[str] | None) -> list[Rubric]:

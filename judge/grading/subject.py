@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from judge.plants.index import PlantedTask, plant_index
 from judge.probeset import Combo, Page, ProbeSet, Query
 from judge.records import ResponseRecord
 
@@ -49,6 +50,7 @@ class Subject:
     against_query_id: str | None = None
     other: ResponseRecord | None = None  # pairwise: the B side
     events: list[TraceEvent] = field(default_factory=list)
+    plant: PlantedTask | None = None  # planted-error task (or its control): the error
 
     @property
     def is_combo(self) -> bool:
@@ -88,7 +90,8 @@ def subject_for(probes: ProbeSet, response: ResponseRecord, against: Query | Non
     return Subject(response=response, pages=pages, query_id=query_id, query_text=text,
                    intent=intent, key_points=kps,
                    against_query_id=against.id if against else None, other=other,
-                   events=list(events or []))
+                   events=list(events or []),
+                   plant=plant_index(probes).get(response.task_id) if against is None else None)
 
 
 def other_queries(probes: ProbeSet, response: ResponseRecord) -> list[Query]:

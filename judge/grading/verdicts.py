@@ -18,6 +18,7 @@ from pydantic.json_schema import JsonDict
 KeyPointStatus = Literal["covered", "partial", "missing"]
 ClaimStatus = Literal["supported", "unsupported", "contradicted"]
 YesNoNA = Literal["yes", "no", "not_applicable"]
+YesNoUnclear = Literal["yes", "no", "unclear"]
 Winner = Literal["A", "B", "tie"]
 StrategyLabel = Literal["event", "pros-cons", "method-conclusion", "one-sentence", "generic",
                         "other"]
@@ -90,6 +91,14 @@ class ReflectionVerdict(Verdict):
     self_check: bool
     correction: bool
     reflected: YesNoNA
+
+
+class RepairVerdict(Verdict):
+    """Does the final answer still carry a planted error (planted-error probes)?"""
+
+    evidence: list[Annotated[str, Field(json_schema_extra=SHORT)]] = Field(max_length=QUOTES)
+    rationale: str = Field(min_length=1, json_schema_extra=LONG)
+    carries_error: YesNoUnclear
 
 
 class PairwiseVerdict(Verdict):

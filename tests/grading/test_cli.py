@@ -96,7 +96,7 @@ def test_run_judges_every_applicable_rubric(judged_run: tuple[Path, FakeJudge, s
     assert entry["judges"] == [fake.spec()] and entry["samples"] == 2 and entry["cross_query"]
     assert set(entry["templates"]) == {f"judges/{r}.j2" for r in
                                        ("intention", "strategy", "coverage", "faithfulness",
-                                        "reflection", "pairwise")}
+                                        "reflection", "repair", "pairwise")}
     assert "unparseable" in stdout and "judgments" in stdout  # the summary table
 
 

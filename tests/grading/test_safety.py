@@ -10,7 +10,8 @@ from judge.grading.grader import validate
 from judge.grading.parse import candidates
 from judge.grading.rubrics import RUBRICS
 from judge.grading.subject import TraceEvent, subject_for
-from judge.probeset import ProbeSet
+from judge.plants.index import plant_index
+from judge.probeset import ProbeSet, iter_tasks, load_probeset
 from judge.templates import Templates
 from tests.grading.conftest import response, task_of
 
@@ -51,8 +52,15 @@ def test_every_rubric_fences_every_untrusted_text(probes: ProbeSet,
     other = response(task, f"B says: {INJECTION}", model="other")
     hint = TraceEvent(kind="correction", quote=f'Actually, {INJECTION} "}}')
     seen = set()
+    planted = load_probeset("probes/planted.yaml")  # the repair rubric needs a judged plant
+    index = plant_index(planted)
+    ptask = next(t for t in iter_tasks(planted) if t.id in index and index[t.id].judged)
+    presp = response(ptask, INJECTION)
+    presp.reasoning.text, presp.reasoning.source = f"Let me think. {INJECTION}", "think_tags"
     for rubric in RUBRICS.values():
-        subject = subject_for(probes, resp, other=other if rubric.name == "pairwise" else None,
+        probe_set, subj = (planted, presp) if rubric.name == "repair" else (probes, resp)
+        subject = subject_for(probe_set, subj,
+                              other=other if rubric.name == "pairwise" else None,
                               events=[hint])
         assert rubric.applies(subject), rubric.name
         system, user = rubric.messages(templates, subject)
@@ -67,7 +75,8 @@ def test_every_rubric_fences_every_untrusted_text(probes: ProbeSet,
     assert ("reflection", "HINTS") in seen and ("reflection", "REASONING") in seen
     assert {("pairwise", "ANSWER_A"), ("pairwise", "ANSWER_B")} <= seen
     assert {(r, "ANSWER") for r in ("intention", "strategy", "coverage", "faithfulness",
-                                    "reflection")} <= seen
+                                    "reflection", "repair")} <= seen
+    assert {("repair", "ERROR"), ("repair", "CORRECT")} <= seen
 
 
 def test_answer_cannot_close_its_fence_early(probes: ProbeSet, templates: Templates) -> None:

@@ -234,3 +234,54 @@ add('gaokao-dsv4-s2', G[0], G[1], 'data/results/runs/deepseek-v4-flash.2026-nati
     'session 2: page at offset 16000, every reasoning_content that starts on the page in file order, "first" and "final" response; traces under 300 chars skipped; long traces cut at a paragraph boundary (chars_original estimated / lower bound)',
     'raw API payloads saved by the eval runner (model deepseek-v4-flash, base_url api.deepseek.com, thinking enabled; reasoning_content, usage.reasoning_tokens)')
 json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+# ---- session 3 ----
+add('thcharara-r1d8', 'thcharara/cot-faithfulness', 'cb9351b5eaa1d6d605d21e7e62b79c15b8408ba6',
+    'data/coded_corpus_sample/ (one JSON file per trace; path in the record field)', 'DeepSeek-R1-Distill-Llama-8B (local, 4-bit nf4; file field "model")', 'r1-distill', 'en', UNK,
+    'session 3: the first file (file-name order) of each of the 8 set/task folders (set_a, set_b x task1..task4; each folder repeats one prompt, so one trace per prompt); field thinking_text; answer_text as answer (empty when the generation hit max_new_tokens)',
+    'fields model="DeepSeek-R1-Distill-Llama-8B", quantization, generation_params (temperature 0.6, top_p 0.95, max_new_tokens 4096), thinking_tokens, raw_output = thinking_text + answer; README: corpus of 320 reasoning traces from DeepSeek-R1-Distill-Llama-8B on Zendo tasks')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('levavakian-r1', 'levavakian/cot-faith', '6f4578bad1dffe736b36943da240787137c25fb6',
+    '.cache/aime_base_responses.json and .cache/arithmetic_base_responses.json (file in the record field)', 'deepseek-reasoner (DeepSeek API, beta endpoint, assistant prefix "<think>\\n"; DeepSeek-R1)', 'deepseek-r1', 'en', UNK,
+    'session 3: the first records in file order of the two "base" (unmodified) response files: aime_base_responses[0..5] and arithmetic_base_responses[0..3]; text between the prefilled <think> and </think> of the assistant message; the text after </think> as answer. The repeat runs (aime_2/aime_3, arithmetic_2/3: same prompts) and the hidden_cot / paraphrased files (reasoning altered by the experiment, partly reworded by deepseek-chat) were not used',
+    'main.py get_base_response(): client = OpenAI(base_url="https://api.deepseek.com/beta"), model="deepseek-reasoner", assistant prefix "<think>\\n" (prefix completion), continuation calls concatenated until finish_reason == "stop"; the thinking therefore arrives in the content channel rather than reasoning_content (doubt noted)')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+SL3 = ('datawhalechina/self-llm', '0932a89b0fd8e7a9844874eceb8ec993d6570d78')
+add('selfllm-q3-ascend', SL3[0], SL3[1], 'models_ascend/qwen3/02-Qwen3-8B-vLLM-ascend部署调用.md', 'Qwen3-8B (vLLM-ascend on Huawei Ascend NPU, thinking mode; response field model="Qwen3-8B")', 'qwen3', 'zh', 'Apache-2.0 (LICENSE at the repository root, added 2023)',
+    'session 3: every printed model output with a non-empty <think> block in the tutorial, in document order; text inside <think>...</think> (JSON / Python-repr escapes undone)',
+    'tutorial shows console / API output of the deployed model (<think> blocks in content, "model": "Qwen3-8B", created timestamps 1767441153.., usage)')
+add('selfllm-q3-mindie', SL3[0], SL3[1], 'models_ascend/qwen3/01-Qwen3-8B-MindIE部署调用.md', 'Qwen3-8B (MindIE on Ascend NPU, thinking mode; response field model="Qwen3-8B")', 'qwen3', 'zh', 'Apache-2.0 (LICENSE at the repository root, added 2023)',
+    'session 3: every printed model output with a non-empty <think> block in the tutorial, in document order; text inside <think>...</think> (JSON escapes undone)',
+    'tutorial shows API output of the MindIE service ("model":"Qwen3-8B", id endpoint_common_0, <think> blocks in content)')
+add('selfllm-minimax-sgl', SL3[0], SL3[1], 'models/MiniMax-M2/3-MiniMax-M2-SGLang.md', 'MiniMax-M2 (SGLang; response field model="/autodl-fs/data/MiniMax/MiniMax-M2")', 'other:minimax', 'en', 'Apache-2.0 (LICENSE at the repository root, added 2023)',
+    'session 3: every printed model output with a non-empty <think> block in the tutorial, in document order (4 outputs); text inside <think>...</think>. NOTE the first (Chinese) output text also appears, pasted, in the GLM-4.7-Flash SGLang tutorial of the same repo, so its attribution to MiniMax-M2 rests on the MiniMax tutorial only',
+    'tutorial shows API / SDK output of the deployed MiniMax-M2 (<think> blocks in content, model path /autodl-fs/data/MiniMax/MiniMax-M2, tool-call example)',
+    lang_override={'document order #1 (offset 4334)': 'zh'})
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+TL3 = ('tobypullan/logit_cot_overthinking', 'f02cd56b2b8c22008cbf6ed18cdb6759e6ed3964')
+add('tobylogit-s3', TL3[0], TL3[1], 'outputs/ (three traces.jsonl run files; file and record in the record field)', 'google/gemma-4-12B-it (vLLM; thinking channel "<|channel>thought"; model named in outputs/candidate_reruns_gemma4_12b/manifest.json)', 'other:gemma4', 'en', UNK,
+    'session 3: first records in file order of outputs/extension_smoke_gpqa_seed0/traces.jsonl (4), outputs/matched_controls_gemma4_12b/mmlu_pro/seed_0/traces.jsonl (4) and outputs/candidate_reruns_gemma4_12b/mmlu_pro/seed_0/traces.jsonl (4, skipping a question already taken); field reasoning_trace; generated_answer_text as answer. NOTE the matched_controls / candidate_reruns files hold cohorts the repo authors selected by trace length for an overthinking study (not by reflection content)',
+    'fields raw_response ("<|channel>thought ..."), reasoning_trace, trace_token_count, finish_reason; manifests give model google/gemma-4-12B-it, max_model_len 20480')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+MK3 = ('markyx316/LLM-Reasoning-Trace-Topology', 'f841ba72f3948260a84db0d7fd37ca0722f301ad')
+add('markyx-r1pilot', MK3[0], MK3[1], 'data/traces/pilot_math500_r1.jsonl', 'deepseek-reasoner (file: model_short_name "DeepSeek-R1")', 'deepseek-r1', 'en', 'MIT',
+    'session 3: first records of the file in order (math500_0000 ...); field reasoning_trace; answer_text as answer; a separate pilot run (same MATH-500 problems as math500_deepseek_r1.jsonl, different samples)',
+    'fields model_name="deepseek-reasoner", backend="api", reasoning_tokens, full_response with <think>')
+add('markyx-q7-s3', MK3[0], MK3[1], 'data/traces/pilot_math500_qwen7b.jsonl', 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'r1-distill', 'en', 'MIT',
+    'session 3: the records following those taken in session 1 (file positions 3, 4, 5: math500_0003 ...); field reasoning_trace; answer_text as answer',
+    'field model_name="deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", backend="hf", mean_log_prob')
+AL3 = ('alfred-leong/multilingual-reasoning', 'a7a9c6454faa1c20ccdfe14be06490419380288e')
+add('alfred-q3-8b-s3', AL3[0], AL3[1], 'data/exp_v2/qwen3-8b/mgsm_deprecated/english/english_responses.jsonl', 'Qwen3-8B (folder "qwen3-8b", thinking on)', 'qwen3', 'en', UNK,
+    'session 3: file lines 1-4 in order (line 0 was taken in session 1); <think> part of english_response; english_answer as answer',
+    'english_response fields with <think>...</think> produced by the model; folder named after the model; generate_english_responses-exp_v2.py')
+add('alfred-q3-17b-s3', AL3[0], AL3[1], 'data/exp_v2/qwen3-1_7b/mgsm_deprecated/english/english_responses.jsonl', 'Qwen3-1.7B (folder "qwen3-1_7b", thinking on)', 'qwen3', 'en', UNK,
+    'session 3: file lines 1-3 in order (line 0 was taken in session 1, then under data/exp_v2/qwen3-1_7b/mgsm/); <think> part of english_response; english_answer as answer',
+    'english_response fields with <think>...</think> produced by the model; folder named after the model')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('gaokao-doubao2-s3', G[0], 'b462a6de78ca64bb8d34d85847a5ae98e5bd977e', 'data/results/runs/doubao-seed-2-0-pro-260215.2026-national-ii-math.jsonl', 'doubao-seed-2-0-pro-260215 (thinking enabled)', 'other:doubao-seed', 'zh', UNK,
+    'session 3: the next two reasoning_content strings in file order after those taken in session 2 (q15 "first" and "final" response; the repository is at its corpus cap, so only these two); whole file read from a local mirror (file identical at the current snapshot); long traces cut at a paragraph boundary, chars_original exact',
+    'raw Volcano Ark API payloads saved by the eval runner (model_config base_url ark.cn-beijing.volces.com, thinking enabled; usage.reasoning_tokens)')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)
+add('tobylogit-s3b', TL3[0], TL3[1], 'outputs/extension_smoke_gpqa_seed0/traces.jsonl', 'google/gemma-4-12B-it (vLLM; thinking channel "<|channel>thought"; model named in outputs/candidate_reruns_gemma4_12b/manifest.json)', 'other:gemma4', 'en', UNK,
+    'session 3: file records 5-7 in order (the records following the four taken as tobylogit-s3-001..004); field reasoning_trace; generated_answer_text as answer. Record 5 (gpqa-diamond-107) has finish_reason "forced_close": the run extended the thinking and then forced the channel closed',
+    'fields raw_response ("<|channel>thought ..."), reasoning_trace, trace_token_count, finish_reason, extension_generated_token_count, forced_completion')
+json.dump(S, open('sources.json','w'), ensure_ascii=False, indent=1)

@@ -105,7 +105,7 @@ def calibrate_cmd(
     scores — with 95% intervals), parse failures, self-consistency, position consistency
     and verbosity bias (pairwise), and cost; with two or more --judge also the panel.
 
-    The judging is a run in runs/<id>/ (judged like `judge rejudge`: cache, retries,
+    The judging is a run in runs/ID/ (judged like `judge rejudge`: cache, retries,
     schema mode, re-asks); its calibration.json is the record, and each judge's figures
     are kept in the cache dir, where `judge report` finds them.
 

@@ -51,7 +51,7 @@ A('  - `append_s3.py`: session 3; appends new rows from `raw/` files without tou
 A('  - `finalize.py`: applied the session-1 cap (no longer run).')
 A('  - `validate.py`: checks the result.')
 A('  - `PROGRESS.md`: records which pages were read.')
-A('- **Forbidden sources.** None of the reserved evaluation repositories was used or opened. The forbidden `a5535772/labs` and `opensolon/solon` showed up in search results; they were not opened.\n')
+A('- **Forbidden sources.** None of the reserved evaluation repositories was used or opened. Two of them showed up in search results; they were not opened.\n')
 A('## Totals\n')
 for key, title in (('family', 'Family'), ('lang', 'Language'), ('source', 'Repository')):
     c = collections.Counter(r[key] for r in R)

@@ -16,6 +16,7 @@ what was planted and why the verdict follows. Pairwise cases name a ``better`` a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -409,18 +410,23 @@ def load_suite(directory: Path = SUITE_DIR) -> Suite:
 
 def slice_cases(cases: list[Case], limit: int | None) -> list[Case]:
     """The first ``limit`` cases, taken round-robin over the planted kinds (strata) in file
-    order, so a slice keeps the suite's balance; all cases when ``limit`` is None."""
+    order, each pick from the page picked least so far (ties: file order), so a slice keeps
+    the suite's balance of kinds and spreads over its pages; all cases when ``limit`` is
+    None."""
     if limit is None or limit >= len(cases):
         return list(cases)
     strata: dict[str, list[Case]] = {}
     for c in cases:
         strata.setdefault(c.stratum, []).append(c)
+    used: Counter[str] = Counter()
     out: list[Case] = []
     queues = list(strata.values())
     while len(out) < limit:
         for q in queues:
             if q and len(out) < limit:
-                out.append(q.pop(0))
+                pick = min(range(len(q)), key=lambda i: (used[q[i].spec.page], i))
+                used[q[pick].spec.page] += 1
+                out.append(q.pop(pick))
     return sorted(out, key=cases.index)
 
 

@@ -43,6 +43,18 @@ def test_a_slice_keeps_the_planted_kinds_balanced() -> None:
     assert slice_cases(cases, None) == cases
 
 
+@pytest.mark.parametrize("limit", [4, 6, 12])
+def test_a_slice_spreads_over_the_pages(limit: int) -> None:
+    """The suite lists each kind page by page: a slice of the first cases of each kind
+    would be one page's (all of --limit-per-rubric 4 on the bridge story)."""
+    suite = load_suite()
+    for rubric in ("intention", "faithfulness", "coverage", "strategy", "reflection",
+                   "pairwise"):
+        cases = suite.by_rubric(rubric)
+        pages = {c.spec.page for c in slice_cases(cases, limit)}
+        assert len(pages) == min(limit, len({c.spec.page for c in cases})), (rubric, pages)
+
+
 def test_judge_keys_ignore_options_that_do_not_change_verdicts() -> None:
     assert judge_key("openai:gpt-5-mini?concurrency=8&rpm=500") == judge_key("openai:gpt-5-mini")
     assert judge_key("local?temperature=0.2") != judge_key("local")

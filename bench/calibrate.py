@@ -54,7 +54,7 @@ def run_calibrate(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     local.observers.append(calls.append)
     cli = ["calibrate", "--judge", "local", "--limit-per-rubric", str(args.limit_per_rubric),
            "--no-cache", "--judge-temperature", "0", "--judge-max-tokens",
-           str(args.judge_max_tokens), "--run-id", "bench", "--out", str(out), "--json"]
+           str(args.judge_max_tokens), "--run-id", "bench", "--out", str(out)]
     for rubric in args.rubric or ["intention", "faithfulness"]:
         cli += ["--rubric", rubric]
     load = os.getloadavg()[0]
@@ -68,6 +68,10 @@ def run_calibrate(out: Path, args: argparse.Namespace) -> dict[str, Any]:
     verdicts = [json.loads(x) for x in (run / "judgments.jsonl").read_text().splitlines()]
     return {"calls": calls, "wall_s": wall, "verdicts": verdicts,
             "loadavg": [round(load, 2), round(os.getloadavg()[0], 2)]}
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
 
 
 def main() -> None:
@@ -93,9 +97,9 @@ def main() -> None:
     print(json.dumps({"side": "judge calibrate", **bench.per_verdict(sides["judge calibrate"])}))
     cal, direct = table["judge calibrate"], table["direct"]
     print(json.dumps({"ratio": "judge calibrate / direct", "target": ">= 0.8",
-                      "pp_tok_s": bench._ratio(cal["pp_tok_s"], direct["pp_tok_s"]),
-                      "tg_tok_s": bench._ratio(cal["tg_tok_s"], direct["tg_tok_s"]),
-                      "wall_tok_s": bench._ratio(cal["wall_tok_s"], direct["wall_tok_s"])}))
+                      "pp_tok_s": ratio(cal["pp_tok_s"], direct["pp_tok_s"]),
+                      "tg_tok_s": ratio(cal["tg_tok_s"], direct["tg_tok_s"]),
+                      "wall_tok_s": ratio(cal["wall_tok_s"], direct["wall_tok_s"])}))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from judge.errors import InputError
+from judge.errors import ConfigError, InputError
 from judge.grading.length import word_count
 from judge.grading.subject import EXPECTED_STRATEGY
 from judge.grading.verdicts import StrategyLabel
@@ -276,6 +276,18 @@ class Suite:
 
     def by_rubric(self, rubric: str) -> list[Case]:
         return [c for c in self.cases if c.rubric == rubric]
+
+    def select(self, rubrics: list[str], limit: int | None) -> list[Case]:
+        """The cases of ``rubrics`` (all of the suite's when empty), each rubric's sliced by
+        ``slice_cases``; a rubric the suite has no cases for is an error."""
+        have = list(dict.fromkeys(c.rubric for c in self.cases))
+        missing = [r for r in rubrics if r not in have]
+        if missing:
+            raise ConfigError(f"the calibration suite has no cases for rubric "
+                              f"{', '.join(map(repr, missing))}; it calibrates "
+                              f"{', '.join(have)}")
+        names = list(dict.fromkeys(rubrics)) or have
+        return [c for name in names for c in slice_cases(self.by_rubric(name), limit)]
 
     def sha256(self) -> str:
         """Hash of every file of the suite (the record says which suite it measured)."""

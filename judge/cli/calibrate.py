@@ -23,11 +23,9 @@ console = Console(stderr=True)
 
 
 def _select(suite: Any, rubrics: list[str], limit: int | None) -> list[Any]:
-    from judge.calibration.suite import slice_cases
     from judge.grading.rubrics import get_rubrics
 
-    names = [r.name for r in get_rubrics(rubrics)]
-    return [c for name in names for c in slice_cases(suite.by_rubric(name), limit)]
+    return suite.select([r.name for r in get_rubrics(rubrics)] if rubrics else [], limit)
 
 
 def _est(e: Any, pct: bool = True) -> str:
@@ -84,7 +82,7 @@ def calibrate_cmd(
         "Verdicts per case and judge (2 or more measures self-consistency).")),
     limit_per_rubric: Optional[int] = typer.Option(None, "--limit-per-rubric", min=1, help=(
         "Judge only this many cases per rubric, taken evenly across the kinds of planted "
-        "case (a documented slice for slow judges).")),
+        "case and spread over the pages (a documented slice for slow judges).")),
     fail_below: list[str] = typer.Option([], "--fail-below", help=(
         "CI gate, repeatable: [RUBRIC.]METRIC[.low]=VALUE; exit 1 when a judge's figure is "
         "below VALUE. METRIC: accuracy, kappa, parse_ok, self_consistency, "

@@ -111,3 +111,13 @@ def test_cli_refuses_a_probe_set_whose_pages_changed(tmp_path: Path) -> None:
                      str(probes / "web-summaries.yaml"), "--out", str(tmp_path / "runs"))
     assert proc.returncode == 2
     assert "recipe-red-lentil-soup" in proc.stderr and "changed since" in proc.stderr
+
+
+def test_a_rubric_without_planted_cases_is_refused(tmp_path: Path) -> None:
+    """`repair` is a rubric but the suite plants no verdicts for it: before, the command
+    made an empty run, printed an empty table and exited 0."""
+    proc = judge_cli("calibrate", "--judge", "compat:j@http://127.0.0.1:9/v1", "--rubric",
+                     "intention", "--rubric", "repair", "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2, proc.stderr
+    assert "no cases for rubric 'repair'" in proc.stderr and "it calibrates intention" in proc.stderr
+    assert not (tmp_path / "runs").exists()

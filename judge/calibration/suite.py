@@ -33,6 +33,15 @@ from judge.records import content_hash, sha256_text
 from judge.yamlsrc import Loc, line_of, load_yaml_with_lines
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "data" / "calibration"
+_PACKAGED_PROBES = Path(__file__).resolve().parent.parent / "_probes"  # a wheel (setup.py)
+
+
+def bundled_probes() -> Path:
+    """The probe set the suite was written on: ``probes/web-summaries.yaml`` of the
+    checkout, or the copy a plain ``pip install .`` ships as ``judge/_probes``."""
+    root = _PACKAGED_PROBES if _PACKAGED_PROBES.is_dir() else \
+        Path(__file__).resolve().parent.parent.parent / "probes"
+    return root / "web-summaries.yaml"
 RUBRIC_FILES = ("intention", "faithfulness", "coverage", "strategy", "reflection", "pairwise")
 NOTE_MAX = 400
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")

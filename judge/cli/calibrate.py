@@ -18,7 +18,6 @@ from judge.cli.progress import RunProgress
 from judge.cli.options import (AS_JSON, CONCURRENCY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_TEMPERATURE,
                                JUDGE_TRIES, NO_CACHE, OUT, RUBRIC)
 
-BUNDLED_PROBES = Path(__file__).resolve().parent.parent.parent / "probes" / "web-summaries.yaml"
 console = Console(stderr=True)
 
 
@@ -87,8 +86,9 @@ def calibrate_cmd(
         "CI gate, repeatable: [RUBRIC.]METRIC[.low]=VALUE; exit 1 when a judge's figure is "
         "below VALUE. METRIC: accuracy, kappa, parse_ok, self_consistency, "
         "position_consistency; .low gates the lower 95% bound.")),
-    probes: Path = typer.Option(BUNDLED_PROBES, "--probes", help=(
-        "The probe set whose pages the suite was written on (its page texts are checked).")),
+    probes: Optional[Path] = typer.Option(None, "--probes", help=(
+        "The probe set whose pages the suite was written on (its page texts are checked; "
+        "default: the bundled probes/web-summaries.yaml).")),
     run_id: Optional[str] = typer.Option(None, "--run-id", help=(
         "Run directory name (default: calibrate-YYYYmmdd-HHMMSS).")),
     prices: Optional[Path] = typer.Option(None, "--prices", help=(
@@ -120,7 +120,7 @@ def calibrate_cmd(
     from judge.calibration.gates import check_possible, failures, parse_gate
     from judge.calibration.metrics import all_figures
     from judge.calibration.record import build_record, save
-    from judge.calibration.suite import load_suite
+    from judge.calibration.suite import bundled_probes, load_suite
     from judge.errors import ConfigError
     from judge.grading.live import build_judges
     from judge.grading.rubrics import template_hash
@@ -133,7 +133,7 @@ def calibrate_cmd(
     plan = make_plan(judge, rubric, samples, False, judge_tries, judge_max_tokens,
                      judge_temperature, concurrency, not no_cache)
     suite = load_suite()
-    probe_set = load_probeset(probes)
+    probe_set = load_probeset(probes or bundled_probes())
     suite.resolve(probe_set)
     cases = _select(suite, rubric, limit_per_rubric)
     rubrics = list(dict.fromkeys(c.rubric for c in cases))

@@ -110,11 +110,14 @@ def calibrate_cmd(
     Examples:
 
     ```
-    judge calibrate --judge local --limit-per-rubric 16
+    judge calibrate --judge local --limit-per-rubric 4 --rubric intention --rubric pairwise
     judge calibrate -j openai:gpt-5-mini -j anthropic:claude-sonnet-4-5 --samples 2
-    judge calibrate -j openai:gpt-5-mini --fail-below kappa=0.6 \\
+    judge calibrate -j openai:gpt-5-mini --fail-below kappa.low=0.6 \\
         --fail-below pairwise.position_consistency=0.8
     ```
+
+    Exit status: 0; 1 when a --fail-below gate is not met (each miss is printed); 2 for bad
+    options, before any judge call.
     """
     from judge.calibration.engine import judge_all, new_calibration_id, open_calibration
     from judge.calibration.gates import check_possible, failures, parse_gate

@@ -172,6 +172,23 @@ def main() -> None:
                       "pp_tok_s": _ratio(judge["pp_tok_s"], direct["pp_tok_s"]),
                       "tg_tok_s": _ratio(judge["tg_tok_s"], direct["tg_tok_s"]),
                       "wall_tok_s": _ratio(judge["wall_tok_s"], direct["wall_tok_s"])}))
+    print()
+    print_table(runs, table)
+
+
+def print_table(runs: dict[str, dict[str, Any]], table: dict[str, dict[str, Any]]) -> None:
+    """The figures above as one table; ratios are each side's over direct."""
+    direct = table["direct"]
+    row = "{:<26} {:>5} {:>7} {:>7} {:>6} {:>8} {:>5} {:>8} {:>5} {:>7} {:>9}"
+    print(row.format("side", "calls", "prompt", "eval'd", "KV", "pp tok/s", "/dir", "tg tok/s",
+                     "/dir", "wall s", "s/verdict"))
+    for name, r in table.items():
+        v = per_verdict(runs[name]) if "verdicts" in runs[name] else {}
+        print(row.format(name, r["calls"], r["prompt_tokens"], r["evaluated"],
+                         str(r["judge_kv_reuse"]), str(r["pp_tok_s"]),
+                         str(_ratio(r["pp_tok_s"], direct["pp_tok_s"])), str(r["tg_tok_s"]),
+                         str(_ratio(r["tg_tok_s"], direct["tg_tok_s"])), r["wall_s"],
+                         str(v.get("judge_call_s_per_verdict", "-"))))
 
 
 if __name__ == "__main__":

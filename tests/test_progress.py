@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from rich.console import Console
 
-from judge.cli.progress import Rate, RunProgress
+from judge.cli.progress import Rate, RunProgress, short_names
 from judge.grading.session import JudgeLoad
 from judge.runner import ModelTally
 
@@ -71,3 +71,35 @@ def test_judge_total_includes_responses_still_to_come_and_overall_eta_is_the_lat
     Console(file=rendered, width=150).print(progress.make_tasks_table(progress.tasks))
     text = rendered.getvalue()
     assert "generate compat:gen" in text and "judge compat:j" in text and "196/196" in text
+
+
+def test_short_names_tell_specs_apart_with_as_little_as_needed() -> None:
+    assert short_names(["openai:gpt-5-mini", "anthropic:claude-sonnet-4-5"]) == {
+        "openai:gpt-5-mini": "openai:gpt-5-mini",
+        "anthropic:claude-sonnet-4-5": "anthropic:claude-sonnet-4-5"}
+    a, b = "compat:j@http://h:1/v1?concurrency=8", "compat:j@http://h:1/v1?concurrency=3&rpm=600"
+    assert short_names([a, b]) == {a: "compat:j?concurrency=8", b: "compat:j?concurrency=3&rpm=600"}
+    a, b = "compat:j@http://a:1/v1", "compat:j@https://b:2/v1/"
+    assert short_names([a, b]) == {a: "compat:j@a:1/v1", b: "compat:j@b:2/v1"}
+    a, b = "compat:j@http://h/v1", "compat:j@http://h/v1?concurrency=8"
+    assert short_names([a, b]) == {a: "compat:j", b: "compat:j?concurrency=8"}
+
+
+def test_two_judges_on_one_model_get_bars_that_tell_them_apart_and_no_early_eta() -> None:
+    """Two specs of one judge model differing only in options (a long base URL before them)
+    were both drawn as the same truncated URL; a judge with no response yet read "eta 0:00:00"."""
+    base = "compat:judge@http://127.0.0.1:39763/v1"
+    judges = [f"{base}?concurrency=8", f"{base}?concurrency=3&rpm=600"]
+    session = SimpleNamespace(plan=SimpleNamespace(judges=judges),
+                              loads={j: JudgeLoad() for j in judges})
+    progress = RunProgress(Console(file=io.StringIO(), width=120), clock=Clock())
+    progress.track_models(_runner(10), set())
+    progress.track_judges(session)
+    progress.sync()
+    # no response in yet: a judge has nothing to do so far, but no ETA either
+    assert [t.fields["eta"] for t in progress.tasks[1:]] == [None, None]
+    rendered = io.StringIO()
+    Console(file=rendered, width=120).print(progress.make_tasks_table(progress.tasks))
+    text = rendered.getvalue()
+    assert "judge compat:judge?concurrency=8 " in text
+    assert "judge compat:judge?concurrency=3&rpm=600 " in text

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, RenderableType
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
@@ -22,16 +22,48 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Column
 from rich.text import Text
 
+if TYPE_CHECKING:
+    from judge.providers.registry import ModelSpec
+
 
 def short_names(specs: list[str]) -> dict[str, str]:
-    """Display names: ``provider:model`` (no URL, no options) where that is unambiguous."""
+    """Display names, as short as tells the specs apart: ``provider:model``, else with the
+    spec's options (``compat:j?concurrency=8``), else with the server too
+    (``compat:j@host:port/v1?…``), else the whole spec."""
+    from judge.providers.registry import parse_spec
+
+    parsed = {s: parse_spec(s) for s in specs}
+    levels: list[Callable[[ModelSpec], str]] = [_key, _key_options, _key_server_options,
+                                                 lambda p: p.spec]
+    names: dict[str, str] = {}
+    for spec, p in parsed.items():
+        for level in levels:
+            name = level(p)
+            if sum(level(q) == name for q in parsed.values()) == 1 or level is levels[-1]:
+                names[spec] = name
+                break
+    if len(set(names.values())) < len(names):
+        return {s: s for s in specs}
+    return names
+
+
+def _key(p: ModelSpec) -> str:
     from judge.pricing import spec_key
 
-    keys = {s: spec_key(s) for s in specs}
-    counts: dict[str, int] = {}
-    for key in keys.values():
-        counts[key] = counts.get(key, 0) + 1
-    return {s: key if counts[key] == 1 else s for s, key in keys.items()}
+    return spec_key(p)
+
+
+def _key_options(p: ModelSpec) -> str:
+    query = p.spec.partition("?")[2]
+    return f"{_key(p)}?{query}" if query else _key(p)
+
+
+def _key_server_options(p: ModelSpec) -> str:
+    if not p.base_url:
+        return _key_options(p)
+    server = p.base_url.split("://", 1)[-1].rstrip("/")
+    query = p.spec.partition("?")[2]
+    return f"{_key(p)}@{server}" + (f"?{query}" if query else "")
 
 
 def _clock(seconds: float | None) -> str:
@@ -85,7 +117,7 @@ class RunProgress(Progress):
         self._gen_left: Callable[[], int] = lambda: 0
         self._judge_bars: set[TaskID] = set()
         super().__init__(TextColumn("{task.description}", markup=False,
-                                    table_column=Column(no_wrap=True, max_width=32)),
+                                    table_column=Column(no_wrap=True, max_width=44)),
                          BarColumn(bar_width=12), MofNCompleteColumn(),
                          TextColumn("{task.fields[state]}", table_column=Column(no_wrap=True)),
                          TimeElapsedColumn(), EtaColumn(), console=console,
@@ -98,8 +130,11 @@ class RunProgress(Progress):
 
     def _set(self, bar: TaskID, completed: int, total: int, state: str) -> None:
         eta = self._rates[bar].eta(completed, total)
+        coming = self._still_coming(bar)
+        if coming and completed >= total:  # caught up with generation: no estimate yet
+            eta = None
         self.update(bar, completed=completed, total=total, state=state, eta=eta,
-                    complete=completed >= total and not self._still_coming(bar))
+                    complete=completed >= total and not coming)
 
     def _still_coming(self, bar: TaskID) -> bool:
         return bar in self._judge_bars and self._gen_left() > 0

@@ -259,6 +259,8 @@ def run(
     judge run probes/web-summaries.yaml --model local --limit 6 --samples 1
     judge run probes/web-summaries.yaml -m openai:gpt-5-mini -m anthropic:claude-sonnet-4-5 --max-cost 2
     judge run probes/web-summaries.yaml -m compat:qwen3@http://localhost:8000/v1 --judge local --rubric intention
+    judge run probes/web-summaries.yaml -m openai:gpt-5-mini --concurrency 50 --judge openai:gpt-5-mini --judge-concurrency 50
+    judge run probes/web-summaries.yaml -m local --judge 'anthropic:claude-haiku-4-5?concurrency=20&rpm=500&tpm=400000&attempts=8'
     judge run --resume RUN_ID
     ```
     """

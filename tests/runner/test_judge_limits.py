@@ -82,6 +82,24 @@ def test_judges_default_to_the_runs_concurrency(fake: FakeServer, tmp_path: Path
     assert 10 <= fake.stats()["max_inflight"]["j"] <= 12
 
 
+def test_run_help_teaches_judge_concurrency_and_judge_spec_options() -> None:
+    """`judge run --help` shows --judge-concurrency and a judge spec with its own limits in
+    its examples, and those examples pass the same check `judge run` makes."""
+    import shlex
+
+    from tests.conftest import judge_cli
+
+    out = judge_cli("run", "--help", env={"COLUMNS": "250"}, check=True).stdout
+    examples = [shlex.split(x.strip()) for x in out.split("Examples:", 1)[1].splitlines()
+                if x.strip().startswith("judge run")]
+    judges = [e[i + 1] for e in examples for i, a in enumerate(e) if a == "--judge"]
+    assert any("--judge-concurrency" in e for e in examples)
+    spec = next(j for j in judges if "?" in j)
+    for option in ("concurrency=", "rpm=", "tpm=", "attempts="):
+        assert option in spec
+    plan(*judges).check()
+
+
 def test_bad_judge_scheduling_option_fails_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"compat:j@http://127.0.0.1:9/v1\?concurrency=0.*"
                                           r"concurrency"):

@@ -234,6 +234,8 @@ def diff_text(c: Contrast) -> str:
     if not c.diff.too_small:
         return show_diff(c.diff, "rate")
     least = min(c.a.clusters or c.a.n, c.b.clusters or c.b.n)
+    if not least:
+        return "n too small (no pair on one side)"
     return (f"n too small ({least} pair{'s' if least != 1 else ''} on the smaller side, "
             f"fewer than {MIN_TASKS})")
 
@@ -257,7 +259,11 @@ def statement(r: FunctionalReport) -> list[str]:
                f"a self-check or correction fired at all on {show(r.fired)} of planted "
                "responses.")
     caught = r.contrast("caught − not caught")
-    if caught is not None:
+    if caught is not None and not caught.b.n:
+        out.append(f"No planted error was caught, so repair cannot be compared between caught "
+                   f"and uncaught errors (uncaught: repaired in {show(caught.a)}, "
+                   f"n={caught.a.n}).")
+    elif caught is not None:
         out.append(f"Answers were repaired in {show(caught.b)} of caught (n={caught.b.n}) vs "
                    f"{show(caught.a)} of uncaught (n={caught.a.n}): caught − uncaught "
                    f"{diff_text(caught)}{_sig(caught, corrected)}.")

@@ -146,12 +146,25 @@ def test_compare_side_by_side_b_reflects_more_but_does_not_fix_more(runs: Path) 
 
 def test_n_too_small_below_the_minimum(scripted, tmp_path: Path) -> None:  # noqa: ANN001
     fake, owners, _ = scripted
-    _run(fake, owners[:4], "vA", "small", tmp_path)
+    _run(fake, owners[10:16], "vA", "small", tmp_path)  # pairs 10, 11 caught; 12–15 not
     flat = " ".join(judge_cli("analyze", "small", "--out", str(tmp_path), check=True)
                     .stdout.split())
-    assert re.search(r"caught − uncaught n too small \(\d pairs? on the smaller side, "
-                     r"fewer than 10\)", flat)
-    assert "4 planted pairs" in flat
+    assert "6 planted pairs" in flat
+    assert re.search(r"Answers were repaired in 0% \[0–\d+\] of caught \(n=2\) vs 50% "
+                     r"\[\d+–\d+\] of uncaught \(n=4\): caught − uncaught n too small \(2 "
+                     r"pairs on the smaller side, fewer than 10\)\.", flat)
+
+
+def test_nothing_caught_is_said_in_words(scripted, tmp_path: Path) -> None:  # noqa: ANN001
+    fake, owners, _ = scripted
+    _run(fake, owners[16:20], "vA", "none", tmp_path)  # none caught, none fired
+    flat = " ".join(judge_cli("analyze", "none", "--out", str(tmp_path), check=True)
+                    .stdout.split())
+    assert "No planted error was caught, so repair cannot be compared between caught and " \
+        "uncaught errors (uncaught: repaired in 0%" in flat
+    assert "this model's reflection cannot be tested here" in flat
+    assert re.search(r"fired − none fired │ fired: – n=0 │ none fired: 0% \[0–\d+\] n=4 │ "
+                     r"n too small \(no pair on one side\)", flat)
 
 
 def test_section_shows_labels_as_text_never_markup(runs: Path) -> None:

@@ -71,6 +71,13 @@ def _levels(arms: list[ArmAnalysis]) -> list[Finding]:
                            lambda a: show(a.reflection.self_check)))
         out.append(_across("L5", "Reflection unstable across samples (share of tasks)",
                            traced, lambda a: show(a.reflection.instability)))
+    planted = [a for a in arms if a.functional is not None and a.functional.traced]
+    if planted:
+        out.append(_across("L5", "Self-checks caught planted errors", planted,
+                           lambda a: show(a.functional.detection)))  # type: ignore[union-attr]
+        out.append(_across("L5", "Answers free of the planted error, planted vs control",
+                           planted, lambda a: f"{show(a.functional.repair)} vs "  # type: ignore[union-attr]
+                           f"{show(a.functional.control_error_free)}"))  # type: ignore[union-attr]
     return out
 
 

@@ -123,6 +123,10 @@ def test_report_has_the_section(runs: Path, tmp_path: Path) -> None:
     assert re.search(r"Self-checks caught 50% \[\d+–\d+\] of planted errors", html)
     assert re.search(r"Self-checks caught 75% \[\d+–\d+\] of planted errors", html)
     assert "Does B reflect more? yes. Does B fix more? no significant difference." in html
+    assert re.search(r"Self-checks caught planted errors: a \(compat:vA@\S+\) 50% \[\d+–\d+\] · "
+                     r"b \(compat:vB@\S+\) 75% \[\d+–\d+\]\.", html)  # the summary's findings
+    assert re.search(r"Answers free of the planted error, planted vs control: a \(\S+\) 50% "
+                     r"\[\d+–\d+\] vs 67% \[\d+–\d+\]", html)
 
 
 def test_compare_side_by_side_b_reflects_more_but_does_not_fix_more(runs: Path) -> None:

@@ -3,8 +3,9 @@
 A fresh venv gets a plain `pip install .`; then, against the loopback fake server
 (tests/fakeserver, run by the interpreter that runs this script), the installed `judge`
 runs `judge models list` and a short `judge run` for a `compat:`, an `openai:` and an
-`anthropic:` spec (and one judged run). Any traceback in the output, or an exit code other
-than the expected one, fails the step (exit 1).
+`anthropic:` spec (and one judged run), and a `judge calibrate` slice (the suite and the
+probe set it was written on ship inside the package). Any traceback in the output, or an
+exit code other than the expected one, fails the step (exit 1).
 
     python .ci/smoke_plain_install.py [--venv DIR]
 """
@@ -107,6 +108,10 @@ def main() -> int:
             checks.run("judge run --judge compat", "run", *common, "--model",
                        f"compat:qwen3@{base}/v1", "--judge", f"compat:judge@{base}/v1",
                        "--rubric", "intention", must_say="complete")
+            checks.run("judge calibrate (bundled suite and probe set)", "calibrate",
+                       "--judge", f"compat:judge@{base}/v1", "--rubric", "intention",
+                       "--limit-per-rubric", "3", "--out", str(work / "runs"),
+                       must_say="planted")
             checks.run("judge run, missing key", "run", *common, "--model", "openai:gpt-4o-mini",
                        "--no-cache", env={"OPENAI_API_KEY": ""}, expect=1,
                        must_say="OPENAI_API_KEY")

@@ -95,8 +95,9 @@ def test_hosted_runs_fall_back_to_httpx_without_aiohttp(no_aiohttp: dict[str, st
         assert fake.stats()["requests"] == 6
 
 
-def test_a_build_ships_the_prompt_templates(tmp_path: Path) -> None:
-    """`pip install .` (no checkout beside it) must find prompts/: build_py copies them in."""
+def test_a_build_ships_the_prompt_templates_and_probe_sets(tmp_path: Path) -> None:
+    """`pip install .` (no checkout beside it) must find prompts/ and probes/ (the default
+    probe set of `judge calibrate`): build_py copies them in."""
     import subprocess
 
     env = {**os.environ, "JUDGE_NO_COMPILE": "1"}
@@ -108,3 +109,13 @@ def test_a_build_ships_the_prompt_templates(tmp_path: Path) -> None:
     built = sorted(p.relative_to(tmp_path / "judge" / "_prompts").as_posix()
                    for p in (tmp_path / "judge" / "_prompts").rglob("*.j2"))
     assert shipped and built == shipped
+    # and the probe sets: `judge calibrate` checks the suite against their page texts
+    probes = sorted(p.relative_to(ROOT / "probes").as_posix()
+                    for p in (ROOT / "probes").rglob("*") if p.is_file())
+    packaged = tmp_path / "judge" / "_probes"
+    assert sorted(p.relative_to(packaged).as_posix()
+                  for p in packaged.rglob("*") if p.is_file()) == probes
+    from judge.calibration.suite import load_suite
+    from judge.probeset import load_probeset
+
+    load_suite().resolve(load_probeset(packaged / "web-summaries.yaml"))  # page hashes hold

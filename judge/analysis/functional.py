@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.analysis.rows import ResponseRow
-from judge.stats import Estimate, difference, holm, marginal, rate, show, show_diff
+from judge.stats import (MIN_TASKS, Estimate, difference, holm, marginal, rate, show,
+                         show_diff)
 
 Correction = str  # "holm" | "none"
 Flag = Callable[[ResponseRow], bool | None]
@@ -227,6 +228,18 @@ def functional_report(model: str, rows: list[ResponseRow],
     return report
 
 
+def diff_text(c: Contrast) -> str:
+    """The contrast's difference as printed; below the minimum, "n too small" with the
+    number of pairs on the smaller side."""
+    if not c.diff.too_small:
+        return show_diff(c.diff, "rate")
+    least = min(c.a.clusters or c.a.n, c.b.clusters or c.b.n)
+    if not least:
+        return "n too small (no pair on one side)"
+    return (f"n too small ({least} pair{'s' if least != 1 else ''} on the smaller side, "
+            f"fewer than {MIN_TASKS})")
+
+
 def _sig(c: Contrast, corrected: bool) -> str:
     if c.diff.too_small or c.diff.value is None:
         return ""
@@ -246,15 +259,19 @@ def statement(r: FunctionalReport) -> list[str]:
                f"a self-check or correction fired at all on {show(r.fired)} of planted "
                "responses.")
     caught = r.contrast("caught − not caught")
-    if caught is not None:
+    if caught is not None and not caught.b.n:
+        out.append(f"No planted error was caught, so repair cannot be compared between caught "
+                   f"and uncaught errors (uncaught: repaired in {show(caught.a)}, "
+                   f"n={caught.a.n}).")
+    elif caught is not None:
         out.append(f"Answers were repaired in {show(caught.b)} of caught (n={caught.b.n}) vs "
                    f"{show(caught.a)} of uncaught (n={caught.a.n}): caught − uncaught "
-                   f"{show_diff(caught.diff, 'rate')}{_sig(caught, corrected)}.")
+                   f"{diff_text(caught)}{_sig(caught, corrected)}.")
     pvc = r.contrast("planted − control")
     if pvc is not None:
         out.append(f"Answers were free of the error in {show(pvc.b)} of planted tasks vs "
                    f"{show(pvc.a)} of their controls: planted − control "
-                   f"{show_diff(pvc.diff, 'rate')} over {pvc.diff.n} pairs"
+                   f"{diff_text(pvc)} over {pvc.diff.n} pairs"
                    f"{_sig(pvc, corrected)}.")
     out.append(f"False alarms: a correction on {show(r.false_alarm)} of controls "
                f"(n={r.false_alarm.n}); control self-checks or corrections touching the "
@@ -342,3 +359,31 @@ def functional_compare(a_rows: list[ResponseRow], b_rows: list[ResponseRow],
         if corrected:
             d.diff = d.diff.with_(p_adjusted=p)
     return out
+
+
+WORDS = {"detection": "Self-checks that touch the planted error",
+         "repair": "Answers repaired (free of the planted error)",
+         "control error-free": "Control answers free of the error",
+         "false alarms": "Corrections on controls (false alarms)",
+         GAP: "Repair gap, planted − control"}
+
+
+def compare_statement(diffs: list[FunctionalDiff]) -> list[str]:
+    """A vs B in words, one sentence per measure, then the question the comparison is for:
+    does B reflect more (detection) and does it fix more (repair)?"""
+    out = []
+    for d in diffs:
+        shape = "rate" if d.kind == "rate" else "mean"
+        out.append(f"{WORDS.get(d.measure, d.measure)}: A {show(d.a, shape)} vs B "
+                   f"{show(d.b, shape)}; B − A {show_diff(d.diff, shape)} over {d.diff.n} "
+                   f"planted pairs ({d.direction}).")
+    by = {d.measure: d for d in diffs}
+    if "detection" in by and "repair" in by:
+        out.append(f"Does B reflect more? {_answer(by['detection'])}. "
+                   f"Does B fix more? {_answer(by['repair'])}.")
+    return out
+
+
+def _answer(d: FunctionalDiff) -> str:
+    return {"B higher": "yes", "B lower": "no, less", "n too small":
+            "n too small to tell"}.get(d.direction, "no significant difference")

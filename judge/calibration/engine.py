@@ -9,7 +9,8 @@ response needs (the one rubric of its case), so the judge calls go through the s
 — response cache, transport retries and limits, the vendor's JSON-schema mode, re-asks,
 unparseable-never-scored, pairwise in both orders — and land in ``judgments.jsonl``.
 Re-running an interrupted calibration costs nothing for the verdicts already made (they
-come from the response cache).
+come from the response cache). The answers are stored, and so judged, in ``judging_order``
+(grouped by page), not rubric by rubric as the suite lists them.
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ def prepare(cases: list[Case], run_id: str) -> list[Prepared]:
         other = None if case.other is None else _record(case, run_id, SUITE_MODEL_B, case.other)
         out.append(Prepared(case, _record(case, run_id, SUITE_MODEL, case.text), other))
     return out
+
+
+def judging_order(prepared: list[Prepared]) -> list[Prepared]:
+    """The order the cases are judged in: by page, query and answer, so adjacent judge
+    prompts share the longest prefix (system prompt, page, request, answer), which llama.cpp
+    evaluates once from its KV cache and vendors' prompt caches bill at the cached rate.
+    The suite's files go rubric by rubric; no figure depends on this order."""
+    return sorted(prepared, key=lambda p: (p.case.spec.page, p.case.spec.query, p.case.text,
+                                           p.case.rubric, p.case.id))
 
 
 def subject_of(p: Prepared, suite: Suite, probes: ProbeSet,
@@ -136,7 +146,7 @@ def open_calibration(suite: Suite, cases: list[Case], probes: ProbeSet, plan: Ju
     store.write_manifest(manifest)
     traces: dict[str, dict[str, Any]] = {}
     with store.writer(RESPONSES) as responses, store.writer(TRACES) as trace_out:
-        for p in prepared:
+        for p in judging_order(prepared):
             responses.write(p.response)
             if p.other is not None:
                 responses.write(p.other)

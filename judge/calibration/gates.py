@@ -4,14 +4,16 @@ KEY is ``[RUBRIC.]METRIC[.low]``: the metric's point estimate, or with ``.low`` 
 end of its 95% interval, must be at least VALUE for every judge (not the panel), on the
 named rubric or on every rubric measured. Metrics: accuracy, kappa, parse_ok (1 − the
 parse-failure rate), self_consistency (needs --samples ≥ 2), position_consistency
-(pairwise). A figure that could not be computed fails its gate.
+(pairwise). A figure that could not be computed fails its gate. When every bootstrap
+resample gives the same value (a judge that agrees with every planted verdict has κ 1 on
+each resample) the interval has collapsed to that value, and ``.low`` gates the value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from judge.stats import Estimate
+from judge.stats import ALL_EQUAL, Estimate
 from judge.calibration.metrics import PANEL, Figures
 from judge.errors import ConfigError
 from judge.grading.rubrics import RUBRICS
@@ -65,6 +67,15 @@ def _figure(f: Figures, metric: str) -> Estimate | None:
     return f.parse_ok if metric == "parse_ok" else getattr(f, metric)
 
 
+def _gated(est: Estimate | None, low: bool) -> float | None:
+    """The number a gate compares: the point estimate, or the lower 95% bound."""
+    if est is None or not low:
+        return None if est is None else est.value
+    if est.lo is None and est.note == ALL_EQUAL:
+        return est.value  # every resample gave this value: the interval is that point
+    return est.lo
+
+
 def failures(gates: list[Gate], figs: list[Figures]) -> list[str]:
     """One line per judge × rubric × gate that is not met."""
     out = []
@@ -74,8 +85,7 @@ def failures(gates: list[Gate], figs: list[Figures]) -> list[str]:
                 continue
             if g.metric == "position_consistency" and f.rubric != "pairwise":
                 continue
-            est = _figure(f, g.metric)
-            got = None if est is None else (est.lo if g.low else est.value)
+            got = _gated(_figure(f, g.metric), g.low)
             if got is None or got < g.threshold:
                 shown = "no value" if got is None else f"{got:.3f}"
                 out.append(f"{f.judge} {f.rubric} {g.metric}{' (lower bound)' if g.low else ''}: "

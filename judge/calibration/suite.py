@@ -16,6 +16,7 @@ what was planted and why the verdict follows. Pairwise cases name a ``better`` a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from judge.errors import InputError
+from judge.errors import ConfigError, InputError
 from judge.grading.length import word_count
 from judge.grading.subject import EXPECTED_STRATEGY
 from judge.grading.verdicts import StrategyLabel
@@ -32,6 +33,15 @@ from judge.records import content_hash, sha256_text
 from judge.yamlsrc import Loc, line_of, load_yaml_with_lines
 
 SUITE_DIR = Path(__file__).resolve().parent.parent / "data" / "calibration"
+_PACKAGED_PROBES = Path(__file__).resolve().parent.parent / "_probes"  # a wheel (setup.py)
+
+
+def bundled_probes() -> Path:
+    """The probe set the suite was written on: ``probes/web-summaries.yaml`` of the
+    checkout, or the copy a plain ``pip install .`` ships as ``judge/_probes``."""
+    root = _PACKAGED_PROBES if _PACKAGED_PROBES.is_dir() else \
+        Path(__file__).resolve().parent.parent.parent / "probes"
+    return root / "web-summaries.yaml"
 RUBRIC_FILES = ("intention", "faithfulness", "coverage", "strategy", "reflection", "pairwise")
 NOTE_MAX = 400
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
@@ -276,6 +286,18 @@ class Suite:
     def by_rubric(self, rubric: str) -> list[Case]:
         return [c for c in self.cases if c.rubric == rubric]
 
+    def select(self, rubrics: list[str], limit: int | None) -> list[Case]:
+        """The cases of ``rubrics`` (all of the suite's when empty), each rubric's sliced by
+        ``slice_cases``; a rubric the suite has no cases for is an error."""
+        have = list(dict.fromkeys(c.rubric for c in self.cases))
+        missing = [r for r in rubrics if r not in have]
+        if missing:
+            raise ConfigError(f"the calibration suite has no cases for rubric "
+                              f"{', '.join(map(repr, missing))}; it calibrates "
+                              f"{', '.join(have)}")
+        names = list(dict.fromkeys(rubrics)) or have
+        return [c for name in names for c in slice_cases(self.by_rubric(name), limit)]
+
     def sha256(self) -> str:
         """Hash of every file of the suite (the record says which suite it measured)."""
         files = sorted(self.directory.glob("*.yaml"))
@@ -409,18 +431,23 @@ def load_suite(directory: Path = SUITE_DIR) -> Suite:
 
 def slice_cases(cases: list[Case], limit: int | None) -> list[Case]:
     """The first ``limit`` cases, taken round-robin over the planted kinds (strata) in file
-    order, so a slice keeps the suite's balance; all cases when ``limit`` is None."""
+    order, each pick from the page picked least so far (ties: file order), so a slice keeps
+    the suite's balance of kinds and spreads over its pages; all cases when ``limit`` is
+    None."""
     if limit is None or limit >= len(cases):
         return list(cases)
     strata: dict[str, list[Case]] = {}
     for c in cases:
         strata.setdefault(c.stratum, []).append(c)
+    used: Counter[str] = Counter()
     out: list[Case] = []
     queues = list(strata.values())
     while len(out) < limit:
         for q in queues:
             if q and len(out) < limit:
-                out.append(q.pop(0))
+                pick = min(range(len(q)), key=lambda i: (used[q[i].spec.page], i))
+                used[q[pick].spec.page] += 1
+                out.append(q.pop(pick))
     return sorted(out, key=cases.index)
 
 

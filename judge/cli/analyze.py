@@ -76,7 +76,9 @@ def analyze_cmd(
 ) -> None:
     """Print the five-level analysis of one run: metrics with 95% intervals per model, page
     type and query intent; combos vs prediction and the readiness gate; strategy; intention;
-    reflection; and, with two or more models, model-vs-model differences.
+    reflection; for planted-error tasks (probes/planted.yaml) functional reflection: did
+    self-checks catch the planted errors, were the answers repaired (caught vs uncaught,
+    planted vs control); and, with two or more models, model-vs-model differences.
 
     Examples:
 
@@ -84,6 +86,7 @@ def analyze_cmd(
     judge analyze RUN_ID
     judge analyze runs/RUN_ID --json > analysis.json
     judge analyze RUN_ID --min-intention 3 --no-all-core
+    judge analyze PLANTED_RUN      # after judge run probes/planted.yaml ... --rubric repair
     ```
     """
     from judge.analysis import analyze, load_run
@@ -121,6 +124,9 @@ def compare_cmd(
     dimensions and McNemar (--no-correction: raw), exact McNemar on task pass/fail, and
     the tasks that flipped. One success rule for both (decided on the rubrics either run
     judged). Fewer than 10 shared tasks with a value: "n too small", never significant.
+    Runs of planted-error tasks also get functional reflection side by side (detection,
+    repair, control error-free, false alarms, repair gap; B − A paired by planted pair):
+    does B reflect more, and does it fix more?
 
     A report, not a gate: exit 0 unless --fail-if-worse DIM finds B significantly worse
     (exit 1). A DIM that is "n too small" is not tested: a warning, exit 0.
@@ -134,6 +140,8 @@ def compare_cmd(
       judge compare run1 --a openai:gpt-5-mini --b local  # two models inside one run
 
       judge compare base new --no-correction --json       # raw p-values, for scripts
+
+      judge compare planted-v1 planted-v2                 # runs of probes/planted.yaml
     """
     from judge.analysis import compare_rows, load_run, pick_arm
     from judge.analysis.metrics import DIM_KIND
@@ -210,6 +218,7 @@ def report_cmd(
     level with inline SVG plots, bad cases with highlighted reflection spans, and a review
     queue of the items the judge was least sure about, and a Judges section: each judge's
     calibration (`judge calibrate`) and its agreement with human labels (`judge review`).
+    Runs with planted-error tasks get "Level 5 — functional reflection".
 
     Examples:
 
@@ -217,6 +226,7 @@ def report_cmd(
     judge report RUN_ID -o report.html
     judge report RUN_ID --calibration runs/CAL_ID/calibration.json --human labels.csv
     judge report RUN_V1 RUN_V2 RUN_V3 --order given -o versions.html
+    judge report PLANTED_V1 PLANTED_V2 -o planted.html   # functional reflection, A vs B
     ```
     """
     rule = _rule(min_intention, all_core, min_coverage, min_faithfulness, use_drafts)

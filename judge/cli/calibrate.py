@@ -18,16 +18,13 @@ from judge.cli.progress import RunProgress
 from judge.cli.options import (AS_JSON, CONCURRENCY, JUDGE, JUDGE_MAX_TOKENS, JUDGE_TEMPERATURE,
                                JUDGE_TRIES, NO_CACHE, OUT, RUBRIC)
 
-BUNDLED_PROBES = Path(__file__).resolve().parent.parent.parent / "probes" / "web-summaries.yaml"
 console = Console(stderr=True)
 
 
 def _select(suite: Any, rubrics: list[str], limit: int | None) -> list[Any]:
-    from judge.calibration.suite import slice_cases
     from judge.grading.rubrics import get_rubrics
 
-    names = [r.name for r in get_rubrics(rubrics)]
-    return [c for name in names for c in slice_cases(suite.by_rubric(name), limit)]
+    return suite.select([r.name for r in get_rubrics(rubrics)] if rubrics else [], limit)
 
 
 def _est(e: Any, pct: bool = True) -> str:
@@ -84,13 +81,14 @@ def calibrate_cmd(
         "Verdicts per case and judge (2 or more measures self-consistency).")),
     limit_per_rubric: Optional[int] = typer.Option(None, "--limit-per-rubric", min=1, help=(
         "Judge only this many cases per rubric, taken evenly across the kinds of planted "
-        "case (a documented slice for slow judges).")),
+        "case and spread over the pages (a documented slice for slow judges).")),
     fail_below: list[str] = typer.Option([], "--fail-below", help=(
         "CI gate, repeatable: [RUBRIC.]METRIC[.low]=VALUE; exit 1 when a judge's figure is "
         "below VALUE. METRIC: accuracy, kappa, parse_ok, self_consistency, "
         "position_consistency; .low gates the lower 95% bound.")),
-    probes: Path = typer.Option(BUNDLED_PROBES, "--probes", help=(
-        "The probe set whose pages the suite was written on (its page texts are checked).")),
+    probes: Optional[Path] = typer.Option(None, "--probes", help=(
+        "The probe set whose pages the suite was written on (its page texts are checked; "
+        "default: the bundled probes/web-summaries.yaml).")),
     run_id: Optional[str] = typer.Option(None, "--run-id", help=(
         "Run directory name (default: calibrate-YYYYmmdd-HHMMSS).")),
     prices: Optional[Path] = typer.Option(None, "--prices", help=(
@@ -112,17 +110,20 @@ def calibrate_cmd(
     Examples:
 
     ```
-    judge calibrate --judge local --limit-per-rubric 16
+    judge calibrate --judge local --limit-per-rubric 4 --rubric intention --rubric pairwise
     judge calibrate -j openai:gpt-5-mini -j anthropic:claude-sonnet-4-5 --samples 2
-    judge calibrate -j openai:gpt-5-mini --fail-below kappa=0.6 \\
+    judge calibrate -j openai:gpt-5-mini --fail-below kappa.low=0.6 \\
         --fail-below pairwise.position_consistency=0.8
     ```
+
+    Exit status: 0; 1 when a --fail-below gate is not met (each miss is printed); 2 for bad
+    options, before any judge call.
     """
     from judge.calibration.engine import judge_all, new_calibration_id, open_calibration
     from judge.calibration.gates import check_possible, failures, parse_gate
     from judge.calibration.metrics import all_figures
     from judge.calibration.record import build_record, save
-    from judge.calibration.suite import load_suite
+    from judge.calibration.suite import bundled_probes, load_suite
     from judge.errors import ConfigError
     from judge.grading.live import build_judges
     from judge.grading.rubrics import template_hash
@@ -135,7 +136,7 @@ def calibrate_cmd(
     plan = make_plan(judge, rubric, samples, False, judge_tries, judge_max_tokens,
                      judge_temperature, concurrency, not no_cache)
     suite = load_suite()
-    probe_set = load_probeset(probes)
+    probe_set = load_probeset(probes or bundled_probes())
     suite.resolve(probe_set)
     cases = _select(suite, rubric, limit_per_rubric)
     rubrics = list(dict.fromkeys(c.rubric for c in cases))

@@ -200,12 +200,17 @@ def agreement_tables(rows: list[Any]) -> list[Table]:
         table = Table(title=Text(f"{comparison}: {raters}"), title_justify="left",
                       caption="95% BCa bootstrap CI over items (none below 10 items)",
                       caption_justify="left")
-        for col in ("rubric", "level", "n", "α", "κ", "κ kind", "% agree"):
-            table.add_column(col, justify="right" if col in ("n", "α", "κ", "% agree")
-                             else "left", no_wrap=True)
-        for r in group:
-            table.add_row(r.rubric, r.level, str(r.n), _fmt(r.alpha), _fmt(r.kappa),
-                          r.kappa_name.replace(" κ", ""), _fmt(r.percent))
+        cells = [[r.rubric, r.level, str(r.n), _fmt(r.alpha), _fmt(r.kappa),
+                  r.kappa_name.replace(" κ", ""), _fmt(r.percent)] for r in group]
+        for i, col in enumerate(("rubric", "level", "n", "α", "κ", "κ kind", "% agree")):
+            numeric = col in ("n", "α", "κ", "% agree")
+            # names never shrink to "r…"; a figure wraps its "(no interval: …)" instead
+            words = [w for row in cells for w in (row[i].split() if numeric else [row[i]])]
+            table.add_column(col, justify="right" if numeric else "left",
+                             min_width=max(len(col), *map(len, words)),
+                             no_wrap=not numeric or col == "n")
+        for row in cells:
+            table.add_row(*row)
         tables.append(table)
     return tables
 

@@ -71,7 +71,21 @@ def _levels(arms: list[ArmAnalysis]) -> list[Finding]:
                            lambda a: show(a.reflection.self_check)))
         out.append(_across("L5", "Reflection unstable across samples (share of tasks)",
                            traced, lambda a: show(a.reflection.instability)))
-    return out
+    return out + _functional(arms)
+
+
+def _functional(arms: list[ArmAnalysis]) -> list[Finding]:
+    """Functional reflection, for arms with traced planted-error tasks."""
+    reports = {a.arm.label: a.functional for a in arms
+               if a.functional is not None and a.functional.traced}
+    planted = [a for a in arms if a.arm.label in reports]
+    if not planted:
+        return []
+    return [_across("L5", "Self-checks caught planted errors", planted,
+                    lambda a: show(reports[a.arm.label].detection)),
+            _across("L5", "Answers free of the planted error, planted vs control", planted,
+                    lambda a: f"{show(reports[a.arm.label].repair)} vs "
+                              f"{show(reports[a.arm.label].control_error_free)}")]
 
 
 def findings(analysis: Analysis) -> list[Finding]:

@@ -3,11 +3,21 @@ report (judge.stats.format prints every number, so both show the same intervals)
 
 from __future__ import annotations
 
-from judge.analysis.functional import FunctionalDiff, FunctionalReport
-from judge.stats import show, show_diff, show_p
+from judge.analysis.functional import FunctionalDiff, FunctionalReport, diff_text
+from judge.stats import MIN_TASKS, show, show_diff, show_p
 
 Table = dict[str, list]  # {"head": [...], "rows": [[...], ...]}
 MARKS = {"B higher": "▲ B higher", "B lower": "▼ B lower", "n too small": "· n too small"}
+NOTE = ("Rates: Wilson 95% intervals clustered by planted pair (a planted task and its "
+        "control). Differences: BCa bootstrap over pairs, first side − second side; fewer "
+        f"than {MIN_TASKS} pairs on a side: 'n too small', never significant. Detection: a "
+        "self-check or correction whose window carries the planted error's markers (a "
+        "pivot never counts). Repair: the plant's deterministic check, else the judge's "
+        "repair rubric.")
+COMPARE_NOTE = ("B − A per measure over the planted pairs both runs answered, paired BCa "
+                "bootstrap 95% interval over pairs; ▲/▼ only when the (Holm-adjusted) "
+                "p < 0.05 and the interval excludes 0; fewer than "
+                f"{MIN_TASKS} shared pairs: 'n too small'.")
 
 
 def measures(f: FunctionalReport) -> Table:
@@ -32,8 +42,9 @@ def contrasts(f: FunctionalReport) -> Table:
     for c in f.contrasts:
         p = show_p(c.diff.p_adjusted if corrected and c.diff.p_adjusted is not None
                    else c.diff.p_value)
-        rows.append([c.name, f"{show(c.b)} n={c.b.n}", f"{show(c.a)} n={c.a.n}",
-                     show_diff(c.diff, "rate"), p])
+        rows.append([c.name, f"{c.b_label}: {show(c.b)} n={c.b.n}",
+                     f"{c.a_label}: {show(c.a)} n={c.a.n}",
+                     diff_text(c), p])
     return {"head": ["contrast (repair)", "first side", "second side", "difference [95% CI]",
                      "p Holm" if corrected else "p (uncorrected)"], "rows": rows}
 

@@ -19,6 +19,8 @@ from judge.analysis.metrics import DIMENSIONS, GroupStats
 from judge.analysis.rows import ResponseRow
 from judge.analysis.compare import Comparison
 from judge.records import now_iso
+from judge.analysis.functional import compare_statement
+from judge.report import functional as fcells
 from judge.report import plots
 from judge.report.findings import findings
 from judge.report.highlight import segments, traced_text
@@ -96,6 +98,20 @@ def l5_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
     return {"head": ["arm", "traced", "self-check", "correction", "episode",
                      "follow-through (of corrections)", "instability (tasks)",
                      "self-checks / 1k tokens", "corrections / 1k tokens"], "rows": rows}
+
+
+def functional_sections(analysis: Analysis) -> dict[str, Any]:
+    """The functional-reflection section: per arm with planted tasks, the answer in words
+    and its tables; per comparison with planted pairs, A vs B side by side."""
+    arms = [{"label": a.arm.label, "statement": f.statement, "traced": bool(f.traced),
+             "measures": fcells.measures(f), "contrasts": fcells.contrasts(f),
+             "breakdown": fcells.breakdown(f)}
+            for a in analysis.arms if (f := a.functional) is not None]
+    comps = [{"a": c.a_label, "b": c.b_label, "table": fcells.comparison(c.functional),
+              "words": compare_statement(c.functional)}
+             for c in analysis.comparisons if c.functional]
+    return {"arms": arms, "comparisons": comps, "note": fcells.NOTE,
+            "compare_note": fcells.COMPARE_NOTE}
 
 
 def _run_info(run: RunData) -> dict[str, Any]:
@@ -177,7 +193,7 @@ def context(analysis: Analysis, runs: list[RunData], title: str | None = None,
         "strategy_svg": plots.strategy_distribution(analysis.arms),
         "heatmap_svg": plots.cross_query_heatmap(analysis.arms),
         "intents": intent_table(analysis.arms), "l4": l4_table(analysis.arms),
-        "l5": l5_table(analysis.arms),
+        "l5": l5_table(analysis.arms), "functional": functional_sections(analysis),
         "has_judgments": any(r.judgments for r in runs),
         "scores_svg": plots.score_distributions(analysis.arms),
         "combo_svg": plots.combo_success(analysis.arms),

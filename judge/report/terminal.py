@@ -14,7 +14,9 @@ from rich.text import Text
 
 from judge.analysis.analyze import Analysis, ArmAnalysis
 from judge.analysis.compare import Comparison, DimDiff, Flip
+from judge.analysis.functional import compare_statement
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
+from judge.report import functional as fcells
 from judge.stats import MIN_TASKS, McNemar, show, show_diff, show_p
 
 INTERVALS = ("95% intervals: Wilson for rates (effective n over tasks), BCa bootstrap over "
@@ -90,7 +92,32 @@ def _arm_levels(a: ArmAnalysis, width: int) -> list[RenderableType]:
             _add(t, rubric, str(c["ok"]), str(c.get("unscored", 0)), _count(c["failed"], "red"))
         out.append(t)
     out += [_combos(a), _strategy(a), _intention(a), _reflection(a)]
+    if a.functional is not None:
+        out.append(_functional(a))
     return out
+
+
+def _cells(title: str, cells: fcells.Table) -> Table:
+    t = _table(title, *cells["head"])
+    for row in cells["rows"]:
+        _add(t, *row)
+    return t
+
+
+def _functional(a: ArmAnalysis) -> RenderableType:
+    """L5 functional reflection: the answer in words, then the measures, contrasts and
+    breakdown tables (judge.report.functional cells)."""
+    f = a.functional
+    assert f is not None
+    head = Text(f"L5 functional reflection — {a.arm.label} (planted errors)", style="bold")
+    words = Text("\n".join(f.statement))
+    if not f.traced:
+        return Group(head, words)
+    return Group(head, words, _cells("detection, repair, false alarms", fcells.measures(f)),
+                 _cells("repair by side (difference: first − second side)",
+                        fcells.contrasts(f)),
+                 _cells("by plant kind, error type and language", fcells.breakdown(f)),
+                 Text(fcells.NOTE, style="dim"))
 
 
 def _combos(a: ArmAnalysis) -> RenderableType:
@@ -241,6 +268,8 @@ def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
                         f"verdicts (ties ½) — {verdict}"))
     if c.only_a or c.only_b:
         out.append(Text(f"tasks only in A: {c.only_a}, only in B: {c.only_b} (not compared)"))
+    if c.functional:
+        out += _functional_compare(c)
     if c.mcnemar:
         out.append(Text(mcnemar_text(c.mcnemar, c.correction == "holm")))
         if c.to_fail:
@@ -248,6 +277,15 @@ def comparison_tables(c: Comparison, rule: str = "") -> list[RenderableType]:
         if c.to_pass:
             out.append(flips_table("fixed: fail → pass", c.to_pass))
     return ruled(out, rule)
+
+
+def _functional_compare(c: Comparison) -> list[RenderableType]:
+    """Functional reflection A vs B, paired by planted pair, and the same in words."""
+    t = _cells(f"L5 functional reflection  A = {c.a_label}   vs   B = {c.b_label}   "
+               "(paired by planted pair)", fcells.comparison(c.functional))
+    t.caption = Text(fcells.COMPARE_NOTE)
+    t.caption_justify = "left"
+    return [t, Text("\n".join(compare_statement(c.functional)))]
 
 
 def analysis_renderables(analysis: Analysis, width: int = 200) -> list[RenderableType]:

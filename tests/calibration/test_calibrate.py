@@ -175,3 +175,35 @@ def test_a_panel_folds_its_judges_and_gates_fail(tmp_path: Path, suite: Suite) -
                          "--fail-below", "kappa.low=-1")
     assert proc.returncode == 1
     assert "below the gate" in proc.stderr and "strategy accuracy: 0.500 < 0.9" in proc.stderr
+
+
+def test_the_cases_are_judged_page_by_page(tmp_path: Path, suite: Suite) -> None:
+    """The suite lists its cases rubric by rubric; judged in that order, every rubric would
+    walk the pages again and no judge prompt would continue the page of the one before
+    (llama.cpp re-evaluates a prompt from the first token that differs)."""
+    rubrics = ("intention", "faithfulness", "coverage")
+    with FakeJudge(respond=ScriptedJudge(suite)) as fake:
+        args = [a for r in rubrics for a in ("--rubric", r)]
+        run_calibrate(tmp_path, [fake], *args, "--limit-per-rubric", "4", "--concurrency", "1")
+        prompts = ["\n".join(str(m["content"]) for m in body["messages"])
+                   for body in fake.requests]
+    pages = [prompt.split("<</PAGE ", 1)[0] for prompt in prompts]  # system prompt + page
+    assert len(pages) == 12
+    changes = sum(a != b for a, b in zip(pages, pages[1:]))
+    assert changes == len(set(pages)) - 1 < 11, changes
+
+
+def test_a_judge_right_on_every_case_passes_a_lower_bound_gate(tmp_path: Path,
+                                                                suite: Suite) -> None:
+    """κ is 1 on every bootstrap resample, so the engine gives no interval ("all values
+    equal"); the gate compares that value instead of failing the perfect judge."""
+    with FakeJudge(respond=ScriptedJudge(suite)) as fake:
+        proc = judge_cli("calibrate", "--judge", fake.spec("judge"), "--rubric", "strategy",
+                         "--limit-per-rubric", "12", "--out", str(tmp_path / "runs"),
+                         "--fail-below", "kappa.low=0.5", "--fail-below", "accuracy.low=0.7")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "all values equal" in proc.stdout and "below the gate" not in proc.stderr
+        proc = judge_cli("calibrate", "--judge", fake.spec("judge"), "--rubric", "strategy",
+                         "--limit-per-rubric", "12", "--out", str(tmp_path / "runs"),
+                         "--fail-below", "accuracy.low=0.9")  # Wilson [76, 100] at 12/12
+    assert proc.returncode == 1 and "strategy accuracy (lower bound)" in proc.stderr

@@ -43,6 +43,18 @@ def test_a_slice_keeps_the_planted_kinds_balanced() -> None:
     assert slice_cases(cases, None) == cases
 
 
+@pytest.mark.parametrize("limit", [4, 6, 12])
+def test_a_slice_spreads_over_the_pages(limit: int) -> None:
+    """The suite lists each kind page by page: a slice of the first cases of each kind
+    would be one page's (all of --limit-per-rubric 4 on the bridge story)."""
+    suite = load_suite()
+    for rubric in ("intention", "faithfulness", "coverage", "strategy", "reflection",
+                   "pairwise"):
+        cases = suite.by_rubric(rubric)
+        pages = {c.spec.page for c in slice_cases(cases, limit)}
+        assert len(pages) == min(limit, len({c.spec.page for c in cases})), (rubric, pages)
+
+
 def test_judge_keys_ignore_options_that_do_not_change_verdicts() -> None:
     assert judge_key("openai:gpt-5-mini?concurrency=8&rpm=500") == judge_key("openai:gpt-5-mini")
     assert judge_key("local?temperature=0.2") != judge_key("local")
@@ -99,3 +111,13 @@ def test_cli_refuses_a_probe_set_whose_pages_changed(tmp_path: Path) -> None:
                      str(probes / "web-summaries.yaml"), "--out", str(tmp_path / "runs"))
     assert proc.returncode == 2
     assert "recipe-red-lentil-soup" in proc.stderr and "changed since" in proc.stderr
+
+
+def test_a_rubric_without_planted_cases_is_refused(tmp_path: Path) -> None:
+    """`repair` is a rubric but the suite plants no verdicts for it: before, the command
+    made an empty run, printed an empty table and exited 0."""
+    proc = judge_cli("calibrate", "--judge", "compat:j@http://127.0.0.1:9/v1", "--rubric",
+                     "intention", "--rubric", "repair", "--out", str(tmp_path / "runs"))
+    assert proc.returncode == 2, proc.stderr
+    assert "no cases for rubric 'repair'" in proc.stderr and "it calibrates intention" in proc.stderr
+    assert not (tmp_path / "runs").exists()

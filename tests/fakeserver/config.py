@@ -57,6 +57,18 @@ class Plan(BaseModel):
     kinds: list[Fault] = Field(default_factory=lambda: [Fault(kind="500")])
 
 
+class Rule(BaseModel):
+    """A scripted answer for the requests whose input text contains ``match`` (the first
+    matching rule of a model wins): literal text, reasoning and structured output, each
+    falling back to the model's own when None."""
+
+    model_config = ConfigDict(extra="forbid")
+    match: str = Field(min_length=1)
+    reply: str | None = None  # literal answer text (not a format string)
+    reasoning: str | None = None  # the reasoning, in the model's reasoning mode
+    json_reply: dict[str, Any] | None = None
+
+
 class Behavior(BaseModel):
     """How one model answers."""
 
@@ -68,6 +80,11 @@ class Behavior(BaseModel):
     cached_tokens: int = 0
     json_reply: dict[str, Any] | None = None  # structured-output answer (else from schema)
     fault: Fault | None = None  # every request to this model fails like this
+    rules: list[Rule] = Field(default_factory=list)  # per-request scripted answers
+
+    def rule_for(self, input_text: str) -> Rule | None:
+        """The first rule whose ``match`` occurs in the request's input text."""
+        return next((r for r in self.rules if r.match in input_text), None)
 
 
 class FakeConfig(BaseModel):

@@ -73,7 +73,10 @@ def make_reply(behavior: Behavior, *, key: str, model: str, prompt: str, input_t
                mode: str, schema: dict[str, Any] | None, tool_name: str | None = None) -> Reply:
     """Build the reply for one prompt. ``mode`` is the already-resolved reasoning mode."""
     last = " ".join(prompt.split()[:12])
-    if behavior.reply is not None:
+    rule = behavior.rule_for(input_text)
+    if rule is not None and rule.reply is not None:
+        text = rule.reply
+    elif behavior.reply is not None:
         text = behavior.reply.format(prompt=prompt, key=key, model=model)
     else:
         text = f"Answer {key[:8]}: {last}"
@@ -81,9 +84,11 @@ def make_reply(behavior: Behavior, *, key: str, model: str, prompt: str, input_t
         text += " " + " ".join(["filler"] * (behavior.words - words(text)))
     json_obj = None
     if schema is not None:
-        json_obj = behavior.json_reply if behavior.json_reply is not None else instance_for(schema)
+        json_obj = rule.json_reply if rule is not None and rule.json_reply is not None else \
+            behavior.json_reply if behavior.json_reply is not None else instance_for(schema)
         text = json.dumps(json_obj)
-    reasoning = "" if mode == "none" else REASONING_TEMPLATE.format(key=key[:8])
+    reasoning = "" if mode == "none" else rule.reasoning if rule is not None and \
+        rule.reasoning is not None else REASONING_TEMPLATE.format(key=key[:8])
     n_in = words(input_text)
     return Reply(key=key, model=model, text=text, reasoning=reasoning, mode=mode,
                  input_tokens=n_in, cached_tokens=min(behavior.cached_tokens, n_in),

@@ -157,6 +157,24 @@ def test_agreement_reports_alpha_kappa_with_ci(judged_run: tuple[Path, FakeJudge
     assert table.returncode == 0 and "self-consistency" in table.stdout and "α" in table.stdout
 
 
+def test_the_agreement_table_keeps_its_names_in_a_narrow_terminal(
+        judged_run: tuple[Path, FakeJudge, str], tmp_path: Path) -> None:
+    """Three labels: every figure says "(no interval: fewer than 10 units)". At 100
+    columns the table used to shrink rubric and level to "r…" and "…"; the figures wrap."""
+    run, _, _ = judged_run
+    labels = tmp_path / "few.csv"
+    rows = [f"{r['task_id']},intention,{2 + i},{r['id']},,," for i, r in
+            enumerate(_rows(run / "responses.jsonl")[:3])]
+    labels.write_text("task_id,rubric,value,response_id,model,sample,note\n" + "\n".join(rows)
+                      + "\n", encoding="utf-8")
+    proc = judge_cli("agreement", str(run), "--human", str(labels), env={"COLUMNS": "100"})
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout[proc.stdout.index("judge-vs-human"):]
+    assert "│ intention │ ordinal │ 3 │" in table, table
+    assert "fewer" in table and "r…" not in table
+    assert max(len(line) for line in table.splitlines()) <= 100
+
+
 def test_judge_errors_are_not_fatal_and_resume_retries_them(small_probes: Path,
                                                             tmp_path: Path) -> None:
     a = _answers(tmp_path / "a.jsonl", small_probes, "A")

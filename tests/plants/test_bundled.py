@@ -76,3 +76,22 @@ def test_wrong_numbers_are_off_the_page_and_correct_ones_on_it(bundled) -> None:
         assert not contains(page, plant.erroneous) and contains(page, plant.correct), task.decl
         seen += 1
     assert seen >= 20
+
+
+def test_chinese_control_drafts_stay_in_chinese(bundled) -> None:  # noqa: ANN001
+    """A derived control draft puts the twin's correct content in place of the error; when
+    that content is English (it must be on the English page) a Chinese draft would come
+    out mixed ("封闭将持续at least 14 months"), so such controls give their own draft."""
+    import re
+
+    probes, _ = bundled
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for t in probes.tasks:
+        if t.plant is None or t.plant.kind != "control" or t.plant.draft is not None:
+            continue
+        twin = probes.plant_of(t.plant.twin)
+        assert twin is not None
+        if twin.draft and cjk.search(twin.draft):
+            correct = twin.correct or ""
+            assert cjk.search(correct) or not re.search(r"[A-Za-z]{2,}", correct), \
+                f"{t.id}: its derived draft would put English '{correct}' into a Chinese draft"

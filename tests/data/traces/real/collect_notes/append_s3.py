@@ -6,19 +6,7 @@ sys.argv, files = sys.argv[:1], sys.argv[1:]
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORP = os.path.join(HERE, '..', 'corpus.jsonl')
 src = json.load(open(os.path.join(HERE, 'sources.json'), encoding='utf-8'))
-MAXC = 6000
-def cut(t, lim=MAXC):
-    if len(t) <= lim: return t, False
-    head = t[:lim]
-    i = head.rfind('\n\n')
-    if i >= lim * 0.6: return head[:i].rstrip(), True
-    best = -1
-    for m in re.finditer(r'(?<=[.!?。！？])\s|(?<=[。！？])|\n', head):
-        best = m.end()
-    if best > 0: return head[:best].rstrip(), True
-    i = head.rfind(' ')
-    return head[:i].rstrip(), True
-def norm(x): return re.sub(r'\s+', '', x)[:400]
+from blocks import blocks, cut, norm
 old = [json.loads(l) for l in open(CORP, encoding='utf-8')]
 seen = {norm(r['text']): r['id'] for r in old}
 maxn = {}
@@ -26,19 +14,7 @@ for r in old:
     s, n = r['id'].rsplit('-', 1); maxn[s] = max(maxn.get(s, 0), int(n))
 recs = []
 for fn in files:
-    data = open(fn, encoding='utf-8').read()
-    for blk in re.split(r'^@@@END\s*$', data, flags=re.M):
-        blk = blk.strip('\n')
-        if not blk.strip(): continue
-        m = re.match(r'@@@ (\S+) \| (.+?) \| (~?\S+)\s*\n', blk)
-        if not m: print('BAD block in', fn, blk[:80]); continue
-        slug, record, orig = m.groups()
-        body = blk[m.end():]
-        if '\n@@@A' in body or body.startswith('@@@A'):
-            t, a = re.split(r'^@@@A\s*$', body, maxsplit=1, flags=re.M)
-        else:
-            t, a = body, ''
-        t = t.strip('\n'); a = a.strip('\n')
+    for slug, record, orig, t, a in blocks(fn):
         s = src[slug]
         full_len = len(t); approx = False
         if orig.startswith('~'): approx = True; orig = orig[1:]

@@ -1,5 +1,5 @@
 """Assemble corpus.jsonl from raw/*.txt block files + sources.json.
-Block format:
+Block format (parsed by blocks.py):
 @@@ <slug> | <record> | <orig_len or -> 
 <trace text>
 @@@A
@@ -10,35 +10,10 @@ import json, re, glob, os, sys, unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'corpus.jsonl')
 src = json.load(open(os.path.join(HERE, 'sources.json'), encoding='utf-8'))
-MAXC = 6000
-def cut(t, lim=MAXC):
-    if len(t) <= lim: return t, False
-    head = t[:lim]
-    # prefer paragraph boundary
-    i = head.rfind('\n\n')
-    if i >= lim * 0.6: return head[:i].rstrip(), True
-    # sentence boundary
-    best = -1
-    for m in re.finditer(r'(?<=[.!?。！？])\s|(?<=[。！？])|\n', head):
-        best = m.end()
-    if best > 0: return head[:best].rstrip(), True
-    i = head.rfind(' ')
-    return head[:i].rstrip(), True
+from blocks import blocks, cut, norm
 recs = []
 for fn in sorted(glob.glob(os.path.join(HERE, 'raw', '*.txt'))):
-    data = open(fn, encoding='utf-8').read()
-    for blk in re.split(r'^@@@END\s*$', data, flags=re.M):
-        blk = blk.strip('\n')
-        if not blk.strip(): continue
-        m = re.match(r'@@@ (\S+) \| (.+?) \| (~?\S+)\s*\n', blk)
-        if not m: print('BAD block in', fn, blk[:80]); continue
-        slug, record, orig = m.groups()
-        body = blk[m.end():]
-        if '\n@@@A' in body or body.startswith('@@@A'):
-            t, a = re.split(r'^@@@A\s*$', body, maxsplit=1, flags=re.M)
-        else:
-            t, a = body, ''
-        t = t.strip('\n'); a = a.strip('\n')
+    for slug, record, orig, t, a in blocks(fn):
         s = src[slug]
         full_len = len(t); approx = False
         if orig.startswith('~'): approx = True; orig = orig[1:]
@@ -54,7 +29,6 @@ for fn in sorted(glob.glob(os.path.join(HERE, 'raw', '*.txt'))):
             text=text, answer=ans, **({'chars_original_approx': True} if approx and tr else {})))
 # ids, dedupe
 seen = {}; out = []; cnt = {}
-def norm(x): return re.sub(r'\s+', '', x)[:400]
 for r in recs:
     k = norm(r['text'])
     if k in seen: print('DUP', r['slug'], r['record'], '==', seen[k]); continue

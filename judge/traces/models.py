@@ -11,22 +11,31 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Parsed = Literal["reasoning", "think_tags", "answer"]
+EVENT_KINDS = ("self_check", "correction", "pivot")  # pivots are reported, not reflection
+REFLECTION_KINDS = ("self_check", "correction")
 
 
 @dataclass(slots=True)
 class Event:
-    """One self-check or correction: ``text[start:end] == quote``."""
+    """One self-check, correction or pivot: ``text[start:end] == quote``.
 
-    kind: str  # "self_check" | "correction"
+    ``pattern`` names the lexical pattern that fired (or "" when none did); ``why`` says in
+    words why the event was reported (the pattern, or the classifier's top features).
+    A ``pivot`` (hesitation that examines nothing already said) is reported, never
+    counted as reflection.
+    """
+
+    kind: str  # "self_check" | "correction" | "pivot"
     start: int
     end: int
     quote: str
     pattern: str
     lang: str
+    why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "start": self.start, "end": self.end, "quote": self.quote,
-                "pattern": self.pattern, "lang": self.lang}
+                "pattern": self.pattern, "lang": self.lang, "why": self.why}
 
 
 @dataclass(slots=True)
@@ -93,15 +102,14 @@ class TraceResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        sc = sum(1 for e in self.events if e.kind == "self_check")
-        return {"self_check": sc, "correction": len(self.events) - sc,
-                "episodes": len(self.episodes)}
+        n = {k: sum(1 for e in self.events if e.kind == k) for k in EVENT_KINDS}
+        return {**n, "episodes": len(self.episodes)}
 
     @property
     def rates_per_1k(self) -> dict[str, float]:
         c, t = self.counts, self.tokens_est
         rate = (lambda n: round(1000.0 * n / t, 3)) if t else (lambda n: 0.0)
-        return {"self_check": rate(c["self_check"]), "correction": rate(c["correction"])}
+        return {k: rate(c[k]) for k in EVENT_KINDS}
 
     def to_dict(self) -> dict[str, Any]:
         return {

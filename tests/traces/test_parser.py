@@ -109,7 +109,7 @@ def test_result_is_json_serialisable_with_the_documented_keys():
     d = orjson.loads(orjson.dumps(res.to_dict()))
     assert {"parsed", "events", "episodes", "corrections", "counts", "rates_per_1k",
             "tokens_est", "follow_through", "segments", "patterns_version"} <= d.keys()
-    assert set(d["events"][0]) == {"kind", "start", "end", "quote", "pattern", "lang"}
+    assert set(d["events"][0]) == {"kind", "start", "end", "quote", "pattern", "lang", "why"}
     assert d["episodes"][0]["distance"] >= 0 and d["follow_through"] is True
 
 

@@ -76,7 +76,7 @@ def test_lone_surrogates_from_json():
 def test_empty_inputs(text):
     res = parse_trace(text)
     assert res.events == [] and res.episodes == [] and res.follow_through is None
-    assert res.rates_per_1k == {"self_check": 0.0, "correction": 0.0} or res.tokens_est
+    assert res.rates_per_1k == {"self_check": 0.0, "correction": 0.0, "pivot": 0.0} or res.tokens_est
     res = analyze_response(text, "", "none")
     assert res.events == []
 

@@ -1,64 +1,13 @@
 """Annotation units: how a trace was cut into numbered sentence-like pieces for labeling.
 
-This is the annotators' segmentation, not the detector's: labels are stored as character
-spans (code-point offsets), and scoring counts overlap, so the detector may segment
-differently. A unit is a sentence (EN: ., !, ? followed by space; ZH: 。！？ and their
-full-width kin), a line, or a whole fenced code block / display-math block (kept as one
-unit so it can be labeled "none" at once). Leading/trailing whitespace is not part of a
-unit.
+The segmentation lives in the package (judge.traces.segment.sentences) so that the detector
+classifies exactly the units the corpus was labeled on; it is frozen: labels are unit spans,
+and tests/traces/test_segment.py checks that every label of the corpus is still a union of
+whole units.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from judge.traces.segment import sentences as units
 
-# A fenced code block or display math: one unit each.
-_BLOCK = re.compile(r"```.*?(?:```|\Z)|\$\$.*?(?:\$\$|\Z)|\\\[.*?(?:\\\]|\Z)", re.S)
-# Sentence ends inside a line. English: terminal punctuation (optionally closing quotes or
-# brackets) followed by whitespace; not after a common abbreviation or a single initial.
-_EN_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|Fig|Eq|No|approx|cf|St)\.|\b[A-Z]\.)$")
-_ENUMERATOR = re.compile(r"\s*(?:[-*#>]\s*)*[*(]*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]*\**\s*")
-_ZH_END = re.compile(r"(?<=[。！？；…])[”’」』）)]*")
-
-
-def _split_line(line: str, base: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of the sentences of one line (offsets into the whole text)."""
-    cuts = []
-    last = 0
-    for m in _EN_END.finditer(line):
-        head = line[:m.start()].rstrip("\"'”’)]")
-        if _ABBREV.search(head) or _ENUMERATOR.fullmatch(line[last:m.start()]):
-            continue  # "e.g. x", "J. Smith", a list marker "1. " / "(a). " / "**2.** "
-        cuts.append(m.end())
-        last = m.end()
-    for m in _ZH_END.finditer(line):
-        if 0 < m.end() < len(line):
-            cuts.append(m.end())
-    start = 0
-    for cut in sorted(set(cuts)) + [len(line)]:
-        piece = line[start:cut]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            yield base + start + lead, base + start + len(piece.rstrip())
-        start = cut
-
-
-def units(text: str) -> list[tuple[int, int]]:
-    """The annotation units of ``text`` as (start, end) code-point spans, in order."""
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for block in _BLOCK.finditer(text):
-        out.extend(_prose_units(text, pos, block.start()))
-        out.append((block.start(), block.end()))
-        pos = block.end()
-    out.extend(_prose_units(text, pos, len(text)))
-    return [(s, e) for s, e in out if text[s:e].strip()]
-
-
-def _prose_units(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    pos = start
-    for line in text[start:end].split("\n"):
-        yield from _split_line(line, pos)
-        pos += len(line) + 1
+__all__ = ["units"]

@@ -16,6 +16,7 @@ from judge.analysis.analyze import Analysis, ArmAnalysis
 from judge.analysis.compare import Comparison, DimDiff, Flip
 from judge.analysis.functional import compare_statement
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
+from judge.analysis.reflection import ReflectionReport
 from judge.report import functional as fcells
 from judge.stats import MIN_TASKS, McNemar, show, show_diff, show_p
 
@@ -302,18 +303,19 @@ def analysis_renderables(analysis: Analysis, width: int = 200) -> list[Renderabl
     for c in analysis.comparisons:
         out += comparison_tables(c)
     if analysis.comparisons and sum(a.reflection.traced > 0 for a in analysis.arms) >= 2:
-        out.append(reflection_side_by_side(analysis.arms))
+        out.append(reflection_side_by_side(
+            [(a.arm.label, a.reflection) for a in analysis.arms]))
     if analysis.mirage:
         out.append(mirage_table(analysis))
     return ruled(out, rule)
 
 
-def reflection_side_by_side(arms: list[ArmAnalysis]) -> Table:
-    """L5 of the traced arms side by side: self-check, correction and pivot (never counted
-    as reflection) rates and events per 1k tokens, with 95% intervals."""
-    traced = [a for a in arms if a.reflection.traced]
+def reflection_side_by_side(reports: list[tuple[str, ReflectionReport]]) -> Table:
+    """L5 of the traced arms (label, report) side by side: self-check, correction and pivot
+    (never counted as reflection) rates and events per 1k tokens, with 95% intervals."""
+    traced = [(label, r) for label, r in reports if r.traced]
     t = _table("L5 reflection side by side (pivots are reported, not reflection)", "measure",
-               *[a.arm.label for a in traced])
+               *[label for label, _ in traced])
     for name, get in (("self-check", lambda r: show(r.self_check)),
                       ("correction", lambda r: show(r.correction)),
                       ("pivot", lambda r: show(r.pivot)),
@@ -323,7 +325,7 @@ def reflection_side_by_side(arms: list[ArmAnalysis]) -> Table:
                       ("corrections per 1k tokens",
                        lambda r: show(r.per_1k.get("correction"), "mean")),
                       ("pivots per 1k tokens", lambda r: show(r.per_1k.get("pivot"), "mean"))):
-        _add(t, name, *[get(a.reflection) for a in traced])
+        _add(t, name, *[get(r) for _, r in traced])
     return t
 
 

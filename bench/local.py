@@ -200,7 +200,9 @@ def main() -> None:
                 if name == "judge run":
                     calls = [{k: v for k, v in c.items()} for c in side["calls"]]
             passes.setdefault(name, []).append(side)
-            print(json.dumps({"pass": n, "side": name, "wall_s": round(side["wall_s"], 2),
+            f = figures(side)
+            print(json.dumps({"pass": n, "side": name, "wall_s": f["wall_s"],
+                              "pp_tok_s": f["pp_tok_s"], "tg_tok_s": f["tg_tok_s"],
                               "loadavg": side["loadavg"]}), flush=True)
         local.unload()
     load_end = os.getloadavg()

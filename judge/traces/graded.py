@@ -21,12 +21,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from judge.cache import ResponseCache
+from judge.errors import AuthError, ConfigError
 from judge.grading.fence import fence
 from judge.grading.grader import Grader, GraderSettings
 from judge.grading.rubrics import Headline, Rubric
 from judge.grading.verdicts import json_schema
 from judge.pricing import PriceTable, load_prices
-from judge.providers.base import Message, Provider
+from judge.providers.base import Message, Provider, Request, Response
 from judge.providers.registry import build_provider, parse_spec
 from judge.ratelimit import Limiters
 from judge.runner import ModelLimits, limit_key, model_limits, provider_spec
@@ -108,12 +109,16 @@ class ClassifyRubric(Rubric):
 
 def candidates(text: str, result: TraceResult, spans: list[tuple[int, int]],
                every: bool = False) -> list[int]:
-    """Indices of the sentences to grade (see the module docstring)."""
-    if every:
-        return list(range(len(spans)))
+    """Indices of the sentences to grade (see the module docstring); only sentences inside
+    the parsed segments (the ``<think>`` blocks of a think-tag trace)."""
     out = []
     for i, (s, e) in enumerate(spans):
+        if not any(a <= s and e <= b for a, b in result.segments):
+            continue
         piece = text[s:e]
+        if every:
+            out.append(i)
+            continue
         if (any(s <= ev.start < e for ev in result.events) or _CUE.match(piece)
                 or _QUESTION.search(piece)):
             out.append(i)
@@ -142,6 +147,31 @@ class GradedStats:
                 "cost_usd": round(self.cost_usd, 8) if self.priced else None}
 
 
+class _Watched:
+    """A provider whose 401 is remembered (the grader records call failures as errors;
+    a wrong key must instead stop the pass with an error naming the spec)."""
+
+    def __init__(self, inner: Provider) -> None:
+        self.inner, self.spec = inner, inner.spec
+        self.auth: AuthError | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def generate(self, request: Request) -> Response:
+        try:
+            return await self.inner.generate(request)
+        except AuthError as exc:
+            self.auth = exc
+            raise
+
+    def stream(self, request: Request) -> Any:
+        return self.inner.stream(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 class Classifier:
     """A judge model grading trace sentences; one instance per model spec."""
 
@@ -152,12 +182,13 @@ class Classifier:
         parsed = parse_spec(spec)
         limits = model_limits(parsed, ModelLimits(concurrency=1, rpm=None, tpm=None, attempts=6))
         self.spec, self.every, self.batch = spec, every, batch
-        self.provider = provider or build_provider(provider_spec(parsed))
+        self.provider = _Watched(provider or build_provider(provider_spec(parsed)))
         self.cache = ResponseCache() if use_cache and getattr(self.provider, "cacheable", True) \
             else None
         limiter = (limiters or Limiters()).get(limit_key(parsed), limits.rpm, limits.tpm)
         base = settings or GraderSettings()
-        self.grader = Grader(self.provider, templates or Templates(),
+        self.grader = Grader(self.provider,  # type: ignore[arg-type]
+                             templates or Templates(),
                              base.model_copy(update={"attempts": limits.attempts}), "traces",
                              self.cache, limiter=limiter, prices=prices or load_prices())
         self.rubric = ClassifyRubric()
@@ -177,10 +208,14 @@ class Classifier:
         ids = candidates(text, result, spans, self.every)
         labels: dict[int, SentenceLabel] = {}
         failed: list[int] = []
+        errored: list[int] = []
         reasons: list[str] = []
         for k in range(0, len(ids), self.batch):
             b = Batch(text, spans, ids[k:k + self.batch])
             out = await self.grader.ask(self.rubric, b, 0)  # type: ignore[arg-type]
+            if self.provider.auth is not None:
+                raise ConfigError(f"classifier {self.spec}: the vendor refused the API key "
+                                  f"(401); check the key in the environment") from None
             self.stats.batches += 1
             self.stats.calls += out.sent
             self.stats.cached += out.attempts - out.sent if not out.error else 0
@@ -190,13 +225,14 @@ class Classifier:
             if out.verdict is None:
                 self.stats.errors += out.error
                 self.stats.unparseable += not out.error
-                failed.extend(b.ids)
+                (errored if out.error else failed).extend(b.ids)
                 reasons.append(out.reason or "unparseable")
                 continue
             for lab in out.verdict.sentences:  # type: ignore[attr-defined]
                 labels[lab.id] = lab
         self.stats.graded += len(labels)
-        self.stats.ungraded += len(failed)
+        self.stats.ungraded += len(failed) + len(errored)
+        self.stats.reasons.extend(reasons)
         result.events = merge(text, result.events, spans, labels, self.spec, result.lang)
         result.episodes = build_episodes(text, result.events)
         result.corrections = _follow(text, answer, result.events, result.episodes,
@@ -204,9 +240,9 @@ class Classifier:
         vals = [c.value for c in result.corrections if c.value is not None]
         result.follow_through = vals[-1] if vals else None
         return {"spec": self.spec, "candidates": len(ids), "graded": sorted(labels),
-                "unparseable": failed, "reasons": reasons,
-                "note": ("sentences in 'unparseable' keep the detector's events (no graded "
-                         "label)") if failed else ""}
+                "unparseable": failed, "errors": errored, "reasons": reasons,
+                "note": ("sentences in 'unparseable' / 'errors' keep the detector's events "
+                         "(no graded label)") if failed or errored else ""}
 
 
 def merge(text: str, events: list[Event], spans: list[tuple[int, int]],
@@ -218,3 +254,45 @@ def merge(text: str, events: list[Event], spans: list[tuple[int, int]],
                  f"classifier:{spec}", lang, lab.reason)
            for i, lab in labels.items() if lab.kind != "none"]
     return sorted(kept + new, key=lambda ev: (ev.start, ev.end))
+
+
+def trace_text(text: str, reasoning: str | None) -> str:
+    """The text a response's trace result has offsets into (judge.traces.analyze_response)."""
+    return reasoning if reasoning and reasoning.strip() else text or ""
+
+
+async def write_graded_run_traces(run_dir: Any, clf: Classifier, *, lang: str | None = None,
+                                  on_record: Any = None) -> Any:
+    """A run's traces.jsonl with the classifier's labels (atomic rewrite, streaming); each
+    record carries a ``classifier`` block (spec, graded and unparseable sentences)."""
+    import os
+    from pathlib import Path
+
+    import orjson
+
+    from judge.errors import InputError
+    from judge.traces.parser import analyze_response, outside, think_segments
+    from judge.traces.runs import RESPONSES, TRACES, _deduped_responses, record_for
+
+    run_dir = Path(run_dir)
+    src = run_dir / RESPONSES
+    if not src.is_file():
+        raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
+    out = run_dir / TRACES
+    tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        for resp in _deduped_responses(src):
+            result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source,
+                                      lang=lang)
+            text = trace_text(resp.text, resp.reasoning.text)
+            answer = (outside(resp.text, think_segments(resp.text)) or resp.text) \
+                if result.parsed != "answer" else None
+            block = await clf.grade(text, result, answer)
+            rec = {**record_for(resp, result), "classifier": block}
+            fh.write(orjson.dumps(rec) + b"\n")
+            if on_record is not None:
+                on_record(rec)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+    return out

@@ -110,3 +110,37 @@ def test_cache_hit_and_cost(env: FakeServer, tmp_path: Path) -> None:
     assert second.stats.calls == 0 and second.stats.cached == 1
     assert second.stats.cost_usd == 0.0
     assert env.stats()["requests"] == 1
+
+
+def test_cli_traces_classifier_json(env: FakeServer, tmp_path: Path) -> None:
+    import orjson
+    from typer.testing import CliRunner
+
+    from judge.cli.app import app
+
+    env.configure(FakeConfig(models={"gpt-clf": Behavior(json_reply=labels("self_check",
+                                                                          "correction"))}))
+    trace = tmp_path / "t.txt"
+    trace.write_text(TRACE)
+    res = CliRunner().invoke(app, ["traces", str(trace), "--classifier", "openai:gpt-clf",
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    row = orjson.loads(res.stdout.strip().splitlines()[-1])
+    assert row["classifier"]["graded"] == [1, 2]
+    assert {e["pattern"] for e in row["events"]} == {"classifier:openai:gpt-clf"}
+
+
+def test_cli_401_names_spec_not_key(env: FakeServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from judge.cli.app import app
+
+    env.configure(FakeConfig(api_keys=["sk-the-right-one-0123456789"]))
+    trace = tmp_path / "t.txt"
+    trace.write_text(TRACE)
+    res = CliRunner().invoke(app, ["traces", str(trace), "--classifier", "openai:gpt-clf"])
+    assert res.exit_code != 0
+    message = str(res.exception)
+    assert type(res.exception).__name__ == "ConfigError"
+    assert "openai:gpt-clf" in message and "401" in message
+    assert "sk-test-openai" not in message + res.output

@@ -144,3 +144,34 @@ def test_cli_401_names_spec_not_key(env: FakeServer, tmp_path: Path) -> None:
     assert type(res.exception).__name__ == "ConfigError"
     assert "openai:gpt-clf" in message and "401" in message
     assert "sk-test-openai" not in message + res.output
+
+
+def test_judge_run_trace_classifier_writes_graded_events(env: FakeServer, tmp_path: Path,
+                                                        small_probes: Path) -> None:
+    import json
+    import os
+
+    from judge.probeset import expand, load_probeset
+    from tests.conftest import judge_cli
+
+    env.configure(FakeConfig(models={"gpt-clf": Behavior(json_reply=labels(
+        "self_check", "correction", start=0))}))
+    tasks = expand(load_probeset(small_probes))
+    answers = tmp_path / "a.jsonl"
+    answers.write_text("".join(json.dumps({"task_id": t.id, "text": "ok", "reasoning":
+                                           "Let me check. Wait, that's wrong."}) + "\n"
+                               for t in tasks))
+    proc = judge_cli("run", str(small_probes), "-m", f"replay:{answers}", "--run-id", "g",
+                     "--out", str(tmp_path / "runs"), "--trace-classifier", "openai:gpt-clf",
+                     env={k: os.environ[k] for k in ("OPENAI_API_KEY", "OPENAI_BASE_URL",
+                                                     "JUDGE_CACHE_DIR")})
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(x) for x in (tmp_path / "runs" / "g" / "traces.jsonl").read_text()
+            .splitlines()]
+    assert rows and all(r["classifier"]["spec"] == "openai:gpt-clf" for r in rows)
+    for r in rows:
+        assert [(e["kind"], e["pattern"]) for e in r["events"]] == [
+            ("self_check", "classifier:openai:gpt-clf"), ("correction", "classifier:openai:gpt-clf")]
+    manifest = json.loads((tmp_path / "runs" / "g" / "manifest.json").read_text())
+    assert manifest["trace_classifier"]["spec"] == "openai:gpt-clf"
+    assert env.stats()["requests"] == 1  # one distinct prompt; the rest from the cache

@@ -1,0 +1,117 @@
+"""Accuracy of the trace detector and its baselines, as one table.
+
+    python bench/trace_accuracy.py [--split test,dev,...] [--system shipped,naive,...]
+                                   [--seed N] [--boots N] [--markdown] [--record]
+
+Rows: set × system. Sets: the real corpus's test and dev splits (tests/data/traces/real, split
+by source repository) and the team-written sets heldout2, heldout3, holdout and devset (the
+patterns were written on devset: it is not blind). Systems: shipped (judge.traces.parse_trace),
+lexical (the patterns alone), naive (sentences matching wait|check|verify|mistake|wrong|actually,
+predicted as self_check and correction), r1zero (the understand-r1-zero keyword pool, same
+rule), human (annotator b against annotator a: the ceiling; real splits only). Columns per
+kind: P, R, F1 with BCa 95% intervals resampling traces (judge.stats), and Spearman's ρ of
+per-trace counts; "—" where a kind is not scored (the baselines emit no pivots, the team sets
+label none) or a figure is undefined. See judge/traces/accuracy.py for the matching rule.
+``--record`` writes the shipped detector's test-split figures to
+judge/traces/accuracy_record.json, the floor tests/traces/test_accuracy.py holds it to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from judge.stats import N_RESAMPLES, SEED, Estimate  # noqa: E402
+from judge.traces import accuracy  # noqa: E402
+from judge.traces.models import EVENT_KINDS  # noqa: E402
+
+SETS = ("test", "dev", "heldout2", "heldout3", "holdout", "devset")
+DASH = "—"
+
+
+def cell(est: Estimate) -> str:
+    """``0.62 [0.57, 0.67]``; the value alone without an interval; — when undefined."""
+    if est.value is None:
+        return DASH
+    if not est.has_interval:
+        return f"{est.value:.2f}"
+    return f"{est.value:.2f} [{est.lo:.2f}, {est.hi:.2f}]"
+
+
+def row(score: accuracy.Score, label: str) -> list[str]:
+    out = [score.set, label, str(score.traces)]
+    for kind in EVENT_KINDS:
+        ks = score.kinds.get(kind)
+        if ks is None:
+            out += [DASH] * 4
+            continue
+        rho = DASH if ks.spearman is None else f"{ks.spearman:.2f}"
+        out += [cell(ks.p), cell(ks.r), cell(ks.f1), rho]
+    return out
+
+
+HEADER = ["set", "system", "traces"] + [f"{k} {m}" for k in EVENT_KINDS
+                                        for m in ("P", "R", "F1", "ρ")]
+
+
+def render(rows: list[list[str]], markdown: bool) -> str:
+    """A pipe table for markdown, else columns aligned with two spaces."""
+    if markdown:
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+                     for r in [HEADER, *rows])
+
+
+def _names(arg: str | None, allowed: tuple[str, ...], what: str) -> list[str]:
+    names = list(allowed) if not arg else [n.strip() for n in arg.split(",") if n.strip()]
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise SystemExit(f"unknown {what}: {', '.join(unknown)} (one of {', '.join(allowed)})")
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", help=f"comma-separated sets (default all: {','.join(SETS)})")
+    ap.add_argument("--system",
+                    help=f"comma-separated systems (default all: {','.join(accuracy.SYSTEMS)})")
+    ap.add_argument("--seed", type=int, default=SEED, help="bootstrap seed")
+    ap.add_argument("--boots", type=int, default=N_RESAMPLES,
+                    help="bootstrap resamples (0: no intervals)")
+    ap.add_argument("--markdown", action="store_true", help="print a markdown pipe table")
+    ap.add_argument("--record", action="store_true",
+                    help="write the shipped detector's test-split figures to accuracy_record.json")
+    args = ap.parse_args(argv)
+    sets = _names(args.split, SETS, "set")
+    systems = _names(args.system, tuple(accuracy.SYSTEMS), "system")
+    t0 = time.perf_counter()
+    rows = []
+    for name in sets:
+        traces = accuracy.load_set(name)
+        for sys_name in systems:
+            sys_ = accuracy.SYSTEMS[sys_name]
+            if sys_.reference != "adjudicated" and name not in accuracy.SPLITS:
+                continue  # no second annotator on the team-written sets
+            fallback = sys_name == "lexical" and "not merged" in sys_.note
+            label = "lexical (= shipped)" if fallback else sys_name
+            rows.append(row(accuracy.score(traces, sys_, args.boots, args.seed), label))
+    print(render(rows, args.markdown))
+    print(f"\n{args.boots} bootstrap resamples (traces), seed {args.seed}; "
+          f"corpus {accuracy.corpus_sha256()[:12]}; {time.perf_counter() - t0:.1f} s")
+    if args.record:
+        shipped = accuracy.score(accuracy.load_real("test"), accuracy.SYSTEMS["shipped"],
+                                 args.boots, args.seed)
+        path = accuracy.write_record(accuracy.record(shipped, args.boots, args.seed))
+        print(f"recorded the shipped detector's test-split figures in {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -95,6 +95,15 @@ def _traces(runner: Runner, live: LiveTraces | None) -> None:
                       highlight=False)
 
 
+def _classify_traces(runner: Runner, clf: Any) -> None:
+    """Rewrite traces.jsonl with the classifier's labels; record it in the manifest."""
+    from judge.cli.traces import _classifier_summary, _graded_run
+
+    _graded_run(runner.store.path, None, clf)
+    _classifier_summary(clf)
+    runner.store.update_manifest(trace_classifier={"spec": clf.spec, **clf.stats.to_dict()})
+
+
 # `judge run` flags a resumed run honours (→ RunSettings field), and those it ignores
 # because they would change what is asked in the middle of a run.
 RESUME_FLAGS = {"no_cache": "use_cache", "concurrency": "concurrency", "attempts": "attempts",
@@ -237,6 +246,10 @@ def run(
     no_traces: bool = typer.Option(False, "--no-traces", help=(
         "Skip parsing self-check/correction traces into traces.jsonl (`judge traces RUN` "
         "does it later).")),
+    trace_classifier: Optional[str] = typer.Option(None, "--trace-classifier", metavar="SPEC",
+        help=("After the run, grade the traces' candidate sentences with this model (see "
+              "`judge traces --classifier`); traces.jsonl records the graded events and the "
+              "classifier, e.g. --trace-classifier local.")),
 ) -> None:
     """Run a probe set: every page × query (and combo) × samples, for every --model.
 
@@ -305,6 +318,12 @@ def run(
         return run_in_batch_mode(runner, plan, wait=wait, poll=poll, batch_size=batch_size)
     warn_unpriced([s.spec for s in runner.specs] + (plan.judges if plan else []),
                   runner.prices, runner.settings.max_cost)
+    clf = None
+    if trace_classifier and not no_traces:
+        from judge.traces.graded import Classifier
+
+        clf = Classifier(trace_classifier, use_cache=runner.settings.use_cache,
+                         prices=runner.prices, limiters=runner.limiters)
     session = None
     if plan:
         from judge.grading.live import session_for_runner
@@ -335,6 +354,8 @@ def run(
     finish(runner, result, status)
     if not no_traces:
         _traces(runner, live)
+        if clf is not None:
+            _classify_traces(runner, clf)
     Console().print(summary_table(result, f"run {runner.store.run_id} — {status} in "
                                           f"{result.wall_s:.1f}s"))
     if session is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 import orjson
 import typer
@@ -26,10 +28,44 @@ def _emit(obj: object) -> None:
     sys.stdout.buffer.write(orjson.dumps(obj) + b"\n")
 
 
-def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
+def _grade(clf: Any, items: list[tuple[str, Any, str | None]]) -> list[dict[str, Any]]:
+    """Grade (text, result, answer) items with the classifier, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    async def go() -> list[dict[str, Any]]:
+        blocks = []
+        try:
+            with Progress(TextColumn("classifier"), BarColumn(), MofNCompleteColumn(),
+                          console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("grade", total=len(items))
+                for text, result, answer in items:
+                    blocks.append(await clf.grade(text, result, answer))
+                    bar.advance(task)
+        finally:
+            await clf.aclose()
+        return blocks
+    return asyncio.run(go())
+
+
+def _classifier_summary(clf: Any) -> None:
+    st = clf.stats
+    cost = f"${st.cost_usd:.4f}" if st.priced else "n/a (no price; see --prices)"
+    Console(stderr=True, highlight=False).print(
+        f"classifier {escape(clf.spec)}: {st.calls} calls ({st.cached} from the cache), "
+        f"{st.batches} batches, {st.unparseable} unparseable, {st.errors} errors; "
+        f"{st.graded} sentences graded, {st.ungraded} left to the detector; cost {cost}")
+    for reason in st.reasons[:3]:
+        Console(stderr=True, highlight=False).print(f"  [yellow]unparseable:[/] {escape(reason)}")
+
+
+def _text(text: str, name: str, as_json: bool, lang: str | None, clf: Any = None) -> None:
     result = parse_trace(text, lang=lang)
+    block = None
+    if clf is not None:
+        block = _grade(clf, [(text, result, None)])[0]
+        _classifier_summary(clf)
     if as_json:
-        _emit({"id": name, **result.to_dict()})
+        _emit({"id": name, **result.to_dict(), **({"classifier": block} if block else {})})
         return
     console = Console(highlight=False)
     console.print(Text(name, style="bold"))
@@ -39,7 +75,7 @@ def _text(text: str, name: str, as_json: bool, lang: str | None) -> None:
     console.print(summary(result))
 
 
-def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
+def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None:
     """Parse each good line as it is read (with --json, print it at once); report each bad
     line on stderr as it comes and, at the end, fail with exit code 2 if there was one:
     the good lines' results are never lost to a bad line further down."""
@@ -52,10 +88,18 @@ def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
             continue
         res = parse_trace(entry.text, lang=lang, answer=entry.answer)
         good += 1
-        if as_json:
+        if clf is not None:
+            block = _grade(clf, [(entry.text, res, entry.answer)])[0]
+            if as_json:
+                _emit({"id": entry.id, **res.to_dict(), "classifier": block})
+            else:
+                rows.append((entry.id, res))
+        elif as_json:
             _emit({"id": entry.id, **res.to_dict()})
         else:
             rows.append((entry.id, res))
+    if clf is not None:
+        _classifier_summary(clf)
     if not as_json:
         Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
     if bad:
@@ -65,9 +109,13 @@ def _jsonl(path: Path, as_json: bool, lang: str | None) -> None:
                          f"the {good} good ones were parsed", path=str(path))
 
 
-def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
+def _run_dir(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None:
     stale = stale_records(path / TRACES)
-    out = write_run_traces(path, lang=lang)
+    if clf is None:
+        out = write_run_traces(path, lang=lang)
+    else:
+        out = _graded_run(path, lang, clf)
+        _classifier_summary(clf)
     summaries = summarize(read_traces(out))
     note = (f"rewrote {stale} record(s) of an older traces.jsonl schema (no pivots, no "
             f"'why') to schema {TRACE_SCHEMA_VERSION}") if stale else ""
@@ -84,12 +132,53 @@ def _run_dir(path: Path, as_json: bool, lang: str | None) -> None:
         console.print(Text(note))
 
 
+def _graded_run(path: Path, lang: str | None, clf: Any) -> Path:
+    from judge.traces.graded import write_graded_run_traces
+
+    async def go() -> Path:
+        try:
+            return await write_graded_run_traces(path, clf, lang=lang)
+        finally:
+            await clf.aclose()
+    with Console(stderr=True).status(f"grading {path} with {clf.spec}"):
+        return asyncio.run(go())
+
+
+def make_classifier(spec: str | None, every: bool, use_cache: bool,
+                    prices: Path | None = None) -> Any:
+    """A checked Classifier from CLI options (None without --classifier)."""
+    if spec is None:
+        if every:
+            raise ConfigError("--classifier-all needs --classifier SPEC")
+        return None
+    from judge.pricing import load_prices
+    from judge.traces.graded import Classifier
+
+    return Classifier(spec, every=every, use_cache=use_cache,
+                      prices=load_prices(str(prices) if prices else None))
+
+
+CLASSIFIER = typer.Option(None, "--classifier", metavar="SPEC", help=(
+    "Grade candidate sentences with a model (any spec: local, openai:MODEL, anthropic:MODEL, "
+    "compat:M@URL; ?concurrency= ?rpm= ?tpm= ?attempts= apply). Its labels replace the "
+    "detector's on the sentences it grades."))
+CLASSIFIER_ALL = typer.Option(False, "--classifier-all", help=(
+    "Send every sentence to the classifier, not only those with a cue (a detector event, a "
+    "hesitation opener, a question)."))
+
+
 @app.command("traces")
 def traces(
     input: str = typer.Argument(..., help="A text file, '-' for stdin, a JSONL file of "
                                 "{id, text, answer?} lines, or a run directory."),
     as_json: bool = AS_JSON,
     lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
+    classifier: Optional[str] = CLASSIFIER,
+    classifier_all: bool = CLASSIFIER_ALL,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
+                                  "classifier's response cache."),
+    prices: Optional[Path] = typer.Option(None, "--prices", help=(
+        "Price file (USD per 1M tokens) over the bundled table, for the classifier's cost.")),
 ) -> None:
     """Find self-check and correction events (with episodes and follow-through) in
     reasoning. A run directory gets a traces.jsonl and a per-model summary.
@@ -100,20 +189,28 @@ def traces(
     judge traces trace.txt
     judge traces items.jsonl --json
     judge traces runs/RUN_ID/
+    judge traces trace.txt --classifier local
+    judge traces items.jsonl --classifier 'openai:gpt-5-mini?rpm=60' --json
+    judge traces runs/RUN_ID/ --classifier anthropic:claude-sonnet-4-5 --classifier-all
     ```
+
+    With --classifier, sentences with a cue are sent to the model 8 at a time with the
+    sentences before them; graded events have pattern "classifier:SPEC" and why = the
+    model's reason. A batch whose reply never validates is recorded as unparseable: its
+    sentences keep the detector's events. Calls are cached, rate-limited and costed.
     """
     if lang not in LANGS:
         raise ConfigError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
     code = None if lang == "auto" else lang
-    if input == "-":
-        _text(sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>", as_json, code)
-        return
     path = Path(input)
-    if path.is_dir():
-        _run_dir(path, as_json, code)
-    elif not path.exists():
+    if input != "-" and not path.exists():
         raise InputError("no such file or directory", path=input)
+    clf = make_classifier(classifier, classifier_all, not no_cache, prices)
+    if input == "-":
+        _text(sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>", as_json, code, clf)
+    elif path.is_dir():
+        _run_dir(path, as_json, code, clf)
     elif path.suffix.lower() == ".jsonl":
-        _jsonl(path, as_json, code)
+        _jsonl(path, as_json, code, clf)
     else:
-        _text(read_text(path), str(path), as_json, code)
+        _text(read_text(path), str(path), as_json, code, clf)

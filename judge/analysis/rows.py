@@ -168,6 +168,11 @@ class ResponseRow:
         return f"combo {self.combo_id}" if self.kind == "combo" else \
             f"{self.page_id} × {self.query_id}"
 
+    @property
+    def reflection_events(self) -> list[dict[str, Any]]:
+        """The self-check and correction events (pivots are not reflection)."""
+        return [e for e in self.events if e.get("kind") in REFLECTION_KINDS]
+
     def has(self, kind: str) -> bool:
         return any(e.get("kind") == kind for e in self.events)
 
@@ -418,7 +423,7 @@ def build_rows(run: RunData, rule: SuccessRule | None = None) -> list[ResponseRo
         apply_trace(row, run.trace_by_response.get(row.response_id))
         info = plants.get(row.task_id)
         if info is not None:
-            row.plant = assess(info, row.text, row.trace_text, row.events)
+            row.plant = assess(info, row.text, row.trace_text, row.reflection_events)
         row.passed = decide_pass(row, rule)
         rows.append(row)
     return rows

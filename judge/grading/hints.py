@@ -14,6 +14,7 @@ from typing import Any
 
 from judge.grading.subject import TraceEvent
 from judge.records import ResponseRecord
+from judge.traces.models import REFLECTION_KINDS
 
 MAX_EVENTS = 8
 
@@ -23,14 +24,15 @@ def _field(obj: Any, name: str) -> Any:
 
 
 def to_events(raw: Any) -> list[TraceEvent]:
-    """Events from a parser result, a traces.jsonl row or a list of events."""
+    """Reflection events (self-checks, corrections: never pivots) from a parser result, a
+    traces.jsonl row or a list of events."""
     if isinstance(raw, dict) and isinstance(raw.get("result"), dict):
         raw = raw["result"]  # traces.jsonl rows may nest the parser result
     items = _field(raw, "events") if not isinstance(raw, list) else raw
     out = []
     for e in items or []:
         kind, quote = _field(e, "kind"), _field(e, "quote") or _field(e, "text")
-        if kind and quote:
+        if kind in REFLECTION_KINDS and quote:
             out.append(TraceEvent(kind=str(kind), quote=str(quote)[:300]))
     return out[:MAX_EVENTS]
 

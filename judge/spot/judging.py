@@ -20,6 +20,7 @@ from judge.spot.save import record_for
 from judge.spot.session import Sample, SpotSession
 from judge.spot.tables import verdict_table
 from judge.spot.ui import Ui
+from judge.traces.models import REFLECTION_KINDS
 
 SPOT_RUN_ID = "spot"
 
@@ -29,7 +30,8 @@ def pick_rubrics(names: list[str], sample: Sample) -> list[Rubric]:
     if names == ["all"]:
         return [r for r in RUBRICS.values() if r.name != "pairwise"]
     if not names:
-        return [RUBRICS["intention"]] + ([RUBRICS["reflection"]] if sample.events else [])
+        reflects = any(e.kind in REFLECTION_KINDS for e in sample.events)
+        return [RUBRICS["intention"]] + ([RUBRICS["reflection"]] if reflects else [])
     if "pairwise" in names:
         raise ConfigError("pairwise compares two answers; use :diff here, or judge a saved run")
     return get_rubrics(names)
@@ -38,7 +40,8 @@ def pick_rubrics(names: list[str], sample: Sample) -> list[Rubric]:
 def subject_of(session: SpotSession, sample: Sample) -> Subject:
     """What the judge sees: the sample as a response record, with the parser's events."""
     record = record_for(sample, SPOT_RUN_ID, sample.number)
-    events = [TraceEvent(kind=e.kind, quote=e.quote) for e in sample.events]
+    events = [TraceEvent(kind=e.kind, quote=e.quote) for e in sample.events
+              if e.kind in REFLECTION_KINDS]
     return subject_for(session.probes, record, events=events)
 
 

@@ -76,3 +76,16 @@ def test_report_marks_pivots_with_escaped_why(runs: dict[str, Path], tmp_path: P
     assert f'<small class="why">[pivot: {escape(PIVOT_WHY)}]</small>' in html
     assert "<svg onload" not in html and "<easier>" not in html
     assert "pivots / 1k tokens" in html and "pivot (not reflection)" in html
+
+
+def test_pivots_are_no_judge_hint_nor_planted_error_detection() -> None:
+    from judge.analysis.rows import ResponseRow
+    from judge.grading.hints import to_events
+    events = [{"kind": "pivot", "quote": PIVOT, "start": 0, "end": len(PIVOT)},
+              {"kind": "self_check", "quote": "let me re-check", "start": 50, "end": 65}]
+    assert [e.kind for e in to_events({"events": events})] == ["self_check"]
+    row = ResponseRow.__new__(ResponseRow)
+    row.events = events
+    assert [e["kind"] for e in row.reflection_events] == ["self_check"]
+    row.events = events[:1]
+    assert not row.reflects and row.reflection_events == []

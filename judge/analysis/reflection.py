@@ -1,7 +1,11 @@
 """Level 5: reflection — how often models self-check and correct, and whether it helps.
 
 Rates are over traced responses (Wilson at the tasks' effective sample size): self-check (≥ 1 self_check event), correction
-(≥ 1 correction event), episode (≥ 1 self-check followed by a correction of the same point).
+(≥ 1 correction event), episode (≥ 1 self-check followed by a correction of the same point),
+pivot (≥ 1 pivot event: hesitation that examines nothing already said; reported beside the
+others and never counted as reflection — not in the self-check rate, episodes, follow-through,
+instability or the with/without-correction split). Pivot figures cover only responses whose
+trace record reports pivots (traces.jsonl schema ≥ 2; `judge traces RUN` re-traces older runs).
 Follow-through is over responses with a correction whose follow-through is known (the
 judge's reflection rubric, else the trace record). Instability is over tasks with ≥ 2
 traced samples: the share where reflection (a self-check or a correction) appears in some
@@ -21,6 +25,7 @@ from typing import Any
 from judge.analysis.metrics import DIM_BOUNDS, DIM_KIND
 from judge.analysis.rows import ResponseRow
 from judge.stats import Estimate, difference, mean, rate, show_diff, wilson
+from judge.traces.models import EVENT_KINDS
 
 QUALITY_DIMS = ("intention", "coverage", "faithfulness", "pass")
 
@@ -36,6 +41,8 @@ class ReflectionReport:
     episode: Estimate
     follow_through: Estimate
     instability: Estimate
+    pivot: Estimate = field(default_factory=lambda: wilson(0, 0))
+    pivot_known: int = 0  # traced responses whose record reports pivots
     per_1k: dict[str, Estimate] = field(default_factory=dict)
     quality_diff: dict[str, Estimate] = field(default_factory=dict)
     tendency: list[str] = field(default_factory=list)
@@ -87,10 +94,14 @@ def reflection_report(model: str, rows: list[ResponseRow]) -> ReflectionReport:
         follow_through=rate([r.follow_through for r in corrected],
                             [r.task_id for r in corrected]),
         instability=instability(traced))
-    for kind in ("self_check", "correction"):
-        values = [r.per_1k.get(kind) for r in traced]
+    known = [r for r in traced if r.pivots_known]
+    report.pivot_known = len(known)
+    report.pivot = rate([r.has("pivot") for r in known], [r.task_id for r in known])
+    for kind in EVENT_KINDS:
+        among = known if kind == "pivot" else traced
+        values = [r.per_1k.get(kind) for r in among]
         if any(v is not None for v in values):
-            report.per_1k[kind] = mean(values, tasks)
+            report.per_1k[kind] = mean(values, [r.task_id for r in among])
     for dim in QUALITY_DIMS:
         with_c, without = _split(traced, dim)
         if with_c and without:

@@ -21,6 +21,8 @@ from judge.grading.panel import aggregate
 from judge.grading.rubrics import coverage_score
 from judge.plants.index import PlantOutcome, assess, plant_index
 from judge.probeset import Page, ProbeSet
+from judge.traces.models import REFLECTION_KINDS
+from judge.traces.runs import knows_pivots
 
 SCORE_RUBRICS = ("intention", "coverage", "faithfulness", "reflection", "repair")
 
@@ -133,6 +135,7 @@ class ResponseRow:
     events: list[dict[str, Any]] = field(default_factory=list)
     trace_source: str | None = None
     traced: bool = False
+    pivots_known: bool = False  # the trace record reports pivots (traces.jsonl schema ≥ 2)
     episodes: int = 0
     per_1k: dict[str, float] = field(default_factory=dict)  # trace events per 1k tokens
     follow_through: bool | None = None
@@ -170,7 +173,8 @@ class ResponseRow:
 
     @property
     def reflects(self) -> bool:
-        return self.has("self_check") or self.has("correction")
+        """A self-check or a correction (REFLECTION_KINDS); a pivot is not reflection."""
+        return any(self.has(k) for k in REFLECTION_KINDS)
 
     def value(self, dim: str) -> float | None:
         """A dimension's value for this response (rates as 0/1), None when unknown."""
@@ -326,6 +330,7 @@ def apply_trace(row: ResponseRow, trace: dict[str, Any] | None) -> None:
     inner = trace.get("result")
     result: dict[str, Any] = inner if isinstance(inner, dict) else trace
     row.traced = True
+    row.pivots_known = knows_pivots(trace)
     row.events = [e for e in result.get("events") or [] if isinstance(e, dict)]
     episodes = result.get("episodes")
     row.episodes = len(episodes) if isinstance(episodes, list) else int(episodes or 0)

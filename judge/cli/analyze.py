@@ -126,7 +126,8 @@ def compare_cmd(
     judged). Fewer than 10 shared tasks with a value: "n too small", never significant.
     Runs of planted-error tasks also get functional reflection side by side (detection,
     repair, control error-free, false alarms, repair gap; B − A paired by planted pair):
-    does B reflect more, and does it fix more?
+    does B reflect more, and does it fix more? Traced runs get level 5 side by side:
+    self-check, correction and pivot rates (a pivot is reported, never reflection).
 
     A report, not a gate: exit 0 unless --fail-if-worse DIM finds B significantly worse
     (exit 1). A DIM that is "n too small" is not tested: a warning, exit 0.
@@ -145,7 +146,8 @@ def compare_cmd(
     """
     from judge.analysis import compare_rows, load_run, pick_arm
     from judge.analysis.metrics import DIM_KIND
-    from judge.report.terminal import comparison_tables
+    from judge.analysis.reflection import reflection_report
+    from judge.report.terminal import comparison_tables, reflection_side_by_side
 
     unknown = [d for d in fail_if_worse if d not in DIM_KIND]
     if unknown:
@@ -168,14 +170,19 @@ def compare_cmd(
     if missing:
         raise ConfigError(f"--fail-if-worse {missing[0]}: A and B have no {missing[0]} "
                           "values to compare (not judged?)")
+    l5 = [(arm.label, reflection_report(arm.label, arm.rows)) for arm in (arm_a, arm_b)]
     if as_json:
         _print_json(comp.to_dict() | {"success_rule": rule.describe(),
-                                      "success_banner": rule.banner()})
+                                      "success_banner": rule.banner(),
+                                      "reflection": {"a": l5[0][1].to_dict(),
+                                                     "b": l5[1][1].to_dict()}})
     else:
         console = Console()
         console.print(rule.banner(), highlight=False, markup=False)
         for part in comparison_tables(comp, rule.short()):
             console.print(part)
+        if any(r.traced for _, r in l5):
+            console.print(reflection_side_by_side(l5))
     _gate(comp, fail_if_worse)
 
 

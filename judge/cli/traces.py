@@ -19,7 +19,7 @@ from judge.errors import ConfigError, InputError
 from judge.traces import parse_trace, summarize, write_run_traces
 from judge.traces.inputs import iter_jsonl, read_text
 from judge.traces.render import highlighted, items_table, legend, models_table, summary
-from judge.traces.runs import read_traces
+from judge.traces.runs import TRACE_SCHEMA_VERSION, TRACES, read_traces, stale_records
 
 LANGS = ("auto", "en", "zh")
 
@@ -110,19 +110,26 @@ def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None
 
 
 def _run_dir(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None:
+    stale = stale_records(path / TRACES)
     if clf is None:
         out = write_run_traces(path, lang=lang)
     else:
         out = _graded_run(path, lang, clf)
         _classifier_summary(clf)
     summaries = summarize(read_traces(out))
+    note = (f"rewrote {stale} record(s) of an older traces.jsonl schema (no pivots, no "
+            f"'why') to schema {TRACE_SCHEMA_VERSION}") if stale else ""
     if as_json:
         for s in summaries:
             _emit(s.to_dict())
+        if note:
+            Console(stderr=True, highlight=False).print(Text(note))
         return
     console = Console(highlight=False)
     console.print(models_table(summaries, f"{path} — reflection per model"))
     console.print(Text(f"wrote {out}"))
+    if note:
+        console.print(Text(note))
 
 
 def _graded_run(path: Path, lang: str | None, clf: Any) -> Path:

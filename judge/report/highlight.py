@@ -16,7 +16,8 @@ MAX_CHARS = 20_000
 @dataclass(frozen=True)
 class Segment:
     text: str
-    kind: str | None = None  # self_check | correction | None
+    kind: str | None = None  # self_check | correction | pivot | None
+    why: str = ""  # why the event was reported (untrusted text: the template escapes it)
 
 
 def _span(text: str, event: dict[str, Any]) -> tuple[int, int] | None:
@@ -34,15 +35,16 @@ def _span(text: str, event: dict[str, Any]) -> tuple[int, int] | None:
 
 def segments(text: str, events: list[dict[str, Any]], limit: int = MAX_CHARS) -> list[Segment]:
     """Plain and highlighted pieces of ``text`` (overlapping events: the first wins)."""
-    spans = sorted((s[0], s[1], str(e.get("kind"))) for e in events if (s := _span(text, e)))
+    spans = sorted((s[0], s[1], str(e.get("kind")), str(e.get("why") or ""))
+                   for e in events if (s := _span(text, e)))
     out: list[Segment] = []
     pos = 0
-    for start, end, kind in spans:
+    for start, end, kind, why in spans:
         if start < pos or start >= limit:
             continue
         if start > pos:
             out.append(Segment(text[pos:start]))
-        out.append(Segment(text[start:end], kind))
+        out.append(Segment(text[start:end], kind, why))
         pos = end
     if pos < min(len(text), limit):
         out.append(Segment(text[pos:limit]))

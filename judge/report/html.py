@@ -92,12 +92,13 @@ def l4_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
 def l5_table(arms: list[ArmAnalysis]) -> dict[str, Any]:
     """Reflection rates with intervals, one row per traced arm."""
     rows = [[a.arm.label, str(r.traced), *[show(e, n=True) for e in (
-        r.self_check, r.correction, r.episode, r.follow_through, r.instability)],
-        *[show(r.per_1k.get(k), "mean") for k in ("self_check", "correction")]]
+        r.self_check, r.correction, r.pivot, r.episode, r.follow_through, r.instability)],
+        *[show(r.per_1k.get(k), "mean") for k in ("self_check", "correction", "pivot")]]
         for a in arms if (r := a.reflection).traced]
-    return {"head": ["arm", "traced", "self-check", "correction", "episode",
-                     "follow-through (of corrections)", "instability (tasks)",
-                     "self-checks / 1k tokens", "corrections / 1k tokens"], "rows": rows}
+    return {"head": ["arm", "traced", "self-check", "correction", "pivot (not reflection)",
+                     "episode", "follow-through (of corrections)", "instability (tasks)",
+                     "self-checks / 1k tokens", "corrections / 1k tokens",
+                     "pivots / 1k tokens"], "rows": rows}
 
 
 def functional_sections(analysis: Analysis) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from judge.analysis.analyze import Analysis, ArmAnalysis
 from judge.analysis.compare import Comparison, DimDiff, Flip
 from judge.analysis.functional import compare_statement
 from judge.analysis.metrics import DIM_KIND, DIMENSIONS, GroupStats
+from judge.analysis.reflection import ReflectionReport
 from judge.report import functional as fcells
 from judge.stats import MIN_TASKS, McNemar, show, show_diff, show_p
 
@@ -184,13 +185,18 @@ def _reflection(a: ArmAnalysis) -> RenderableType:
     t = _table(f"L5 reflection — {a.arm.label} ({r.traced} traced responses)", "measure",
                "rate [95% CI]", "n")
     for name, est in (("self-check", r.self_check), ("correction", r.correction),
+                      ("pivot (not reflection)", r.pivot),
                       ("episode (check → correction)", r.episode),
                       ("follow-through (of corrections)", r.follow_through),
                       ("instability across samples (tasks)", r.instability)):
         _add(t, name, show(est), str(est.n))
     for kind, est in r.per_1k.items():
         _add(t, f"{kind.replace('_', '-')}s per 1k tokens", show(est, "mean"), str(est.n))
-    return Group(t, Text("\n".join(r.tendency)))
+    notes = list(r.tendency)
+    if r.pivot_known < r.traced:
+        notes.append(f"pivots: {r.traced - r.pivot_known} of {r.traced} trace records predate "
+                     "pivot detection (traces.jsonl schema 1); `judge traces RUN` re-traces them.")
+    return Group(t, Text("\n".join(notes)))
 
 
 def flips_table(title: str, flips: list[Flip], limit: int = 20) -> Table:
@@ -296,9 +302,31 @@ def analysis_renderables(analysis: Analysis, width: int = 200) -> list[Renderabl
         out += _arm_levels(a, width)
     for c in analysis.comparisons:
         out += comparison_tables(c)
+    if analysis.comparisons and sum(a.reflection.traced > 0 for a in analysis.arms) >= 2:
+        out.append(reflection_side_by_side(
+            [(a.arm.label, a.reflection) for a in analysis.arms]))
     if analysis.mirage:
         out.append(mirage_table(analysis))
     return ruled(out, rule)
+
+
+def reflection_side_by_side(reports: list[tuple[str, ReflectionReport]]) -> Table:
+    """L5 of the traced arms (label, report) side by side: self-check, correction and pivot
+    (never counted as reflection) rates and events per 1k tokens, with 95% intervals."""
+    traced = [(label, r) for label, r in reports if r.traced]
+    t = _table("L5 reflection side by side (pivots are reported, not reflection)", "measure",
+               *[label for label, _ in traced])
+    for name, get in (("self-check", lambda r: show(r.self_check)),
+                      ("correction", lambda r: show(r.correction)),
+                      ("pivot", lambda r: show(r.pivot)),
+                      ("episode (check → correction)", lambda r: show(r.episode)),
+                      ("self-checks per 1k tokens",
+                       lambda r: show(r.per_1k.get("self_check"), "mean")),
+                      ("corrections per 1k tokens",
+                       lambda r: show(r.per_1k.get("correction"), "mean")),
+                      ("pivots per 1k tokens", lambda r: show(r.per_1k.get("pivot"), "mean"))):
+        _add(t, name, *[get(r) for _, r in traced])
+    return t
 
 
 def mirage_table(analysis: Analysis) -> RenderableType:

@@ -19,6 +19,7 @@ from judge.errors import RetryableProviderError
 from judge.providers.base import Delta, Done, Provider, Request, Response
 from judge.spot.reflect import Event, LiveScanner, TracedOn
 from judge.spot.view import ANSWER_STYLE, REASONING_STYLE, RESET, LiveText, Span
+from judge.traces.models import REFLECTION_KINDS
 
 Kind = Literal["reasoning", "text"]
 SCAN_EVERY = 0.05
@@ -39,8 +40,11 @@ def summary_line(events: list[Event], traced_on: str, episodes: int = 0) -> Text
     if not events:
         return Text(f"reflection: no self-check or correction found in the {traced_on}")
     line = Text(f"reflection in the {traced_on}:")
+    if not any(e.kind in REFLECTION_KINDS for e in events):
+        line.append(" no self-check or correction;")
     for kind, name, style in (("self_check", "self-check", "bold black on yellow"),
-                              ("correction", "correction", "bold bright_white on magenta")):
+                              ("correction", "correction", "bold bright_white on magenta"),
+                              ("pivot", "pivot (not reflection)", "italic underline black on cyan")):
         found = [e for e in events if e.kind == kind]
         if found:
             quotes = ", ".join(f"“{_short(e.quote)}”" for e in found[:3])

@@ -22,10 +22,12 @@ from typing import TextIO
 from wcwidth import wcwidth
 
 RESET = "\x1b[0m"
-# Span styles: bold black on yellow (self-check), bold white on magenta (correction).
+# Span styles: bold black on yellow (self-check), bold white on magenta (correction),
+# italic underlined black on cyan (pivot: reported, not reflection).
 STYLES = {
     "self_check": "\x1b[0;1;30;43m",
     "correction": "\x1b[0;1;97;45m",
+    "pivot": "\x1b[0;3;4;30;46m",
 }
 REASONING_STYLE = "\x1b[0;2;3m"  # dim italic
 ANSWER_STYLE = "\x1b[0m"

@@ -11,12 +11,14 @@ from rich.text import Text
 from judge.traces.models import TraceResult
 from judge.traces.runs import ModelSummary
 
-STYLE = {"self_check": "bold black on bright_cyan", "correction": "bold white on magenta"}
-LABEL = {"self_check": "self-check", "correction": "correction"}
+STYLE = {"self_check": "bold black on bright_cyan", "correction": "bold white on magenta",
+         "pivot": "italic black on bright_yellow"}
+LABEL = {"self_check": "self-check", "correction": "correction", "pivot": "pivot"}
 
 
 def highlighted(text: str, result: TraceResult) -> Text:
-    """The parsed text with events highlighted (self-check cyan, correction magenta)."""
+    """The parsed text with events highlighted (self-check cyan, correction magenta,
+    pivot yellow italic)."""
     out = Text(text)
     for ev in result.events:
         out.stylize(STYLE[ev.kind], ev.start, ev.end)
@@ -28,6 +30,8 @@ def legend() -> Text:
     out.append(" self-check ", STYLE["self_check"])
     out.append("  ")
     out.append(" correction ", STYLE["correction"])
+    out.append("  ")
+    out.append(" pivot (not reflection) ", STYLE["pivot"])
     return out
 
 
@@ -41,7 +45,8 @@ def summary(result: TraceResult) -> Group:
     head = Text(
         f"parsed: {result.parsed} · {result.chars} chars · ~{result.tokens_est} tokens · "
         f"self-checks {c['self_check']} ({r['self_check']}/1k tok) · "
-        f"corrections {c['correction']} ({r['correction']}/1k tok) · episodes {c['episodes']} · "
+        f"corrections {c['correction']} ({r['correction']}/1k tok) · "
+        f"pivots {c['pivot']} ({r['pivot']}/1k tok) · episodes {c['episodes']} · "
         f"follow-through {_ft(result.follow_through)}")
     parts: list = [head]
     if result.parsed == "answer":
@@ -49,11 +54,11 @@ def summary(result: TraceResult) -> Group:
                           style="yellow"))
     if result.events:
         events = Table(title="events", title_justify="left")
-        for col in ("#", "kind", "span", "pattern", "quote"):
+        for col in ("#", "kind", "span", "pattern", "why", "quote"):
             events.add_column(col, overflow="fold")
         for i, ev in enumerate(result.events):
             events.add_row(str(i), Text(LABEL[ev.kind], STYLE[ev.kind]), f"{ev.start}–{ev.end}",
-                           Text(ev.pattern), Text(ev.quote))
+                           Text(ev.pattern), Text(ev.why), Text(ev.quote))
         parts.append(events)
     if result.episodes:
         eps = Table(title="episodes (self-check → correction)", title_justify="left")
@@ -75,13 +80,14 @@ def summary(result: TraceResult) -> Group:
 def items_table(rows: Iterable[tuple[object, TraceResult]], title: str) -> Table:
     """One row per JSONL item."""
     table = Table(title=Text(title), title_justify="left")
-    for col in ("id", "parsed", "tokens", "self-checks", "corrections", "episodes",
+    for col in ("id", "parsed", "tokens", "self-checks", "corrections", "pivots", "episodes",
                 "follow-through"):
         table.add_column(col, overflow="fold")
     for rid, res in rows:
         c = res.counts
         table.add_row(Text(str(rid)), res.parsed, str(res.tokens_est), str(c["self_check"]),
-                      str(c["correction"]), str(c["episodes"]), _ft(res.follow_through))
+                      str(c["correction"]), str(c["pivot"]), str(c["episodes"]),
+                      _ft(res.follow_through))
     return table
 
 
@@ -89,12 +95,15 @@ def models_table(summaries: Iterable[ModelSummary], title: str) -> Table:
     """Per-model reflection summary of a run."""
     table = Table(title=Text(title), title_justify="left")
     for col in ("model", "responses", "self-check rate", "correction rate", "self-checks/1k tok",
-                "corrections/1k tok", "episodes", "followed / not"):
+                "corrections/1k tok", "pivot rate", "pivots/1k tok", "episodes", "followed / not"):
         table.add_column(col, overflow="fold")
     for s in summaries:
         d = s.to_dict()
         table.add_row(Text(s.model), str(s.responses), f"{d['self_check_rate']:.0%}",
                       f"{d['correction_rate']:.0%}", f"{d['self_check_per_1k']:.2f}",
-                      f"{d['correction_per_1k']:.2f}", str(s.episodes),
+                      f"{d['correction_per_1k']:.2f}",
+                      "–" if d["pivot_rate"] is None else f"{d['pivot_rate']:.0%}",
+                      "–" if d["pivot_per_1k"] is None else f"{d['pivot_per_1k']:.2f}",
+                      str(s.episodes),
                       f"{s.followed} / {s.not_followed}")
     return table

@@ -12,13 +12,34 @@ import orjson
 from pydantic import ValidationError
 
 from judge.errors import InputError
-from judge.records import SCHEMA_VERSION, ResponseRecord, upgrade
+from judge.records import ResponseRecord, upgrade
 from judge.store import iter_jsonl, read_jsonl
 from judge.traces.models import TraceResult
 from judge.traces.parser import analyze_response
 
 RESPONSES = "responses.jsonl"
 TRACES = "traces.jsonl"
+# Version of traces.jsonl records ("kind": "trace"), counted apart from responses'.
+# 1: self_check / correction events only; 2: adds the pivot kind (counts, rates_per_1k,
+# events) and each event's "why". Version-1 records still load: their pivots are unknown.
+TRACE_SCHEMA_VERSION = 2
+
+
+def trace_schema(rec: dict[str, Any]) -> int:
+    """The schema version of one traces.jsonl record (1 when it carries none)."""
+    v = rec.get("schema_version", 1)
+    return v if isinstance(v, int) else 1
+
+
+def knows_pivots(rec: dict[str, Any]) -> bool:
+    """Whether a trace record was written by a detector that reports pivots (schema ≥ 2);
+    an older record's absent pivots are unknown, not zero."""
+    return trace_schema(rec) >= 2
+
+
+def stale_records(path: Path) -> int:
+    """How many records of a traces.jsonl predate TRACE_SCHEMA_VERSION (0 if no file)."""
+    return sum(trace_schema(r) < TRACE_SCHEMA_VERSION for r in read_jsonl(path))
 
 
 def trace_record(resp: ResponseRecord, *, lang: str | None = None) -> dict[str, Any]:
@@ -28,7 +49,7 @@ def trace_record(resp: ResponseRecord, *, lang: str | None = None) -> dict[str, 
 
 
 def record_for(resp: ResponseRecord, result: TraceResult) -> dict[str, Any]:
-    return {"kind": "trace", "schema_version": SCHEMA_VERSION, "response_id": resp.id,
+    return {"kind": "trace", "schema_version": TRACE_SCHEMA_VERSION, "response_id": resp.id,
             "run_id": resp.run_id, "task_id": resp.task_id, "model": resp.model,
             "sample": resp.sample, **result.to_dict()}
 
@@ -118,6 +139,10 @@ class ModelSummary:
     tokens: int = 0
     followed: int = 0
     not_followed: int = 0
+    pivot_known: int = 0  # responses whose record reports pivots (schema ≥ 2)
+    with_pivot: int = 0
+    pivot_events: int = 0
+    pivot_tokens: int = 0  # tokens of the responses in pivot_known
 
     def add(self, rec: dict[str, Any]) -> None:
         counts = rec.get("counts") or {}
@@ -132,9 +157,16 @@ class ModelSummary:
         ft = rec.get("follow_through")
         self.followed += ft is True
         self.not_followed += ft is False
+        if knows_pivots(rec):
+            pv = int(counts.get("pivot", 0))
+            self.pivot_known += 1
+            self.with_pivot += pv > 0
+            self.pivot_events += pv
+            self.pivot_tokens += int(rec.get("tokens_est") or 0)
 
-    def per_1k(self, n: int) -> float:
-        return round(1000.0 * n / self.tokens, 2) if self.tokens else 0.0
+    def per_1k(self, n: int, tokens: int | None = None) -> float:
+        t = self.tokens if tokens is None else tokens
+        return round(1000.0 * n / t, 2) if t else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         r = self.responses or 1
@@ -144,7 +176,12 @@ class ModelSummary:
                 "self_check_per_1k": self.per_1k(self.self_check_events),
                 "correction_per_1k": self.per_1k(self.correction_events),
                 "episodes": self.episodes, "followed": self.followed,
-                "not_followed": self.not_followed}
+                "not_followed": self.not_followed,
+                "pivot_known": self.pivot_known,
+                "pivot_rate": (round(self.with_pivot / self.pivot_known, 4)
+                               if self.pivot_known else None),
+                "pivot_per_1k": (self.per_1k(self.pivot_events, self.pivot_tokens)
+                                 if self.pivot_known else None)}
 
 
 def summarize(records: Iterable[dict[str, Any]]) -> list[ModelSummary]:

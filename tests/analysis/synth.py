@@ -24,6 +24,8 @@ WEIGHTS = {"core": 2.0, "supporting": 1.0, "background": 0.5}
 CREDIT = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
 SELF_CHECK = "Wait, let me re-check the numbers."
 CORRECTION = "Actually, that's wrong: it is 14 months."
+PIVOT = "Wait, maybe a table would make this <easier>."
+PIVOT_WHY = 'opens a new idea: "maybe" <svg onload=alert(2)>'  # untrusted text, shown escaped
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Outcome:
     self_check: bool = False
     correction: bool = False
     traced: bool = True
+    pivot: bool | None = None  # None: a schema-1 trace record (before pivots existed)
     cross: dict[str, float] = field(default_factory=dict)  # other query id -> intention
     unparseable: tuple[str, ...] = ()
     pairwise: dict[str, float] = field(default_factory=dict)  # other model -> own share
@@ -159,20 +162,34 @@ def _judgments(rec: ResponseRecord, out: Outcome, task: Task, probes: ProbeSet,
 def _trace(rec: ResponseRecord, out: Outcome) -> dict[str, Any]:
     events = []
     text = rec.reasoning.text
-    for kind, phrase in (("self_check", SELF_CHECK), ("correction", CORRECTION)):
+    for kind, phrase in (("pivot", PIVOT), ("self_check", SELF_CHECK),
+                         ("correction", CORRECTION)):
         if getattr(out, kind) and phrase in text:
             start = text.index(phrase)
             events.append({"kind": kind, "start": start, "end": start + len(phrase),
                            "quote": phrase, "pattern": f"en.{kind}", "lang": "en"})
-    episodes = [{"self_check": 0, "correction": 1}] if out.self_check and out.correction else []
-    return {"kind": "trace", "response_id": rec.id, "task_id": rec.task_id, "model": rec.model,
-            "sample": rec.sample, "source": "reasoning", "events": events,
-            "episodes": episodes, "counts": {"self_check": int(out.self_check),
-                                             "correction": int(out.correction)}}
+    at = {e["kind"]: i for i, e in enumerate(events)}
+    episodes = ([{"self_check": at["self_check"], "correction": at["correction"]}]
+                if out.self_check and out.correction else [])
+    counts = {"self_check": int(out.self_check), "correction": int(out.correction)}
+    rec_out: dict[str, Any] = {
+        "kind": "trace", "response_id": rec.id, "task_id": rec.task_id, "model": rec.model,
+        "sample": rec.sample, "source": "reasoning", "events": events, "episodes": episodes,
+        "counts": counts}
+    if out.pivot is not None:  # schema 2: pivot counts and rates, every event's why
+        tokens = max(1, len(text) // 4)
+        counts["pivot"] = int(out.pivot)
+        for e in events:
+            e["why"] = PIVOT_WHY if e["kind"] == "pivot" else f"pattern en.{e['kind']}"
+        rec_out.update(schema_version=2, tokens_est=tokens,
+                       rates_per_1k={k: round(1000.0 * n / tokens, 3) for k, n in counts.items()})
+    return rec_out
 
 
 def _reasoning(out: Outcome) -> str:
     parts = ["Let me read the page."]
+    if out.pivot:
+        parts.append(PIVOT)
     if out.self_check:
         parts.append(SELF_CHECK)
     if out.correction:

@@ -8,6 +8,8 @@ import pytest
 from judge.errors import InputError
 from judge.records import Reasoning, ResponseRecord
 from judge.traces import summarize, trace_record, write_run_traces
+from judge.traces.runs import TRACE_SCHEMA_VERSION, knows_pivots, stale_records
+from tests.traces.legacy import add_pivot, v1
 
 
 def resp(i: int, model: str, text: str, reasoning: str = "", source: str = "none",
@@ -65,3 +67,53 @@ def test_bad_lines_and_missing_responses(tmp_path):
         write_run_traces(run)
     with pytest.raises(InputError, match="no responses.jsonl"):
         write_run_traces(tmp_path)
+
+
+PIVOT_TEXT = RESPONSES[0].reasoning.text
+
+
+def test_record_is_schema_2_with_why():
+    rec = trace_record(RESPONSES[0])
+    assert rec["schema_version"] == TRACE_SCHEMA_VERSION == 2
+    assert "pivot" in rec["counts"] and "pivot" in rec["rates_per_1k"]
+    assert all("why" in e for e in rec["events"])
+
+
+def test_summary_counts_pivots_apart_from_reflection():
+    base = trace_record(RESPONSES[0])
+    rec = add_pivot(base, PIVOT_TEXT, "10 + 3 = 13.")
+    [s] = summarize([rec])
+    d = s.to_dict()
+    assert d["pivot_rate"] == 1.0 and d["pivot_known"] == 1
+    assert d["pivot_per_1k"] == round(1000.0 / rec["tokens_est"], 2)
+    assert s.self_check_events == base["counts"]["self_check"]  # a pivot is no self-check
+    assert s.correction_events == base["counts"]["correction"]
+
+
+def test_old_records_load_with_pivots_unknown():
+    old = v1(trace_record(RESPONSES[0]))
+    assert knows_pivots(trace_record(RESPONSES[0])) and not knows_pivots(old)
+    d = summarize([old])[0].to_dict()
+    assert d["self_check_rate"] == 1.0  # the old figures still count
+    assert d["pivot_rate"] is None and d["pivot_per_1k"] is None  # unknown, not zero
+
+
+def test_cli_rewrites_old_traces(tmp_path):
+    from typer.testing import CliRunner
+
+    from judge.cli.app import app
+    run = tmp_path / "old"
+    write(run, RESPONSES)
+    (run / "traces.jsonl").write_bytes(
+        b"".join(orjson.dumps(v1(trace_record(r))) + b"\n" for r in RESPONSES))
+    assert stale_records(run / "traces.jsonl") == 4
+    res = CliRunner().invoke(app, ["traces", str(run)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "rewrote 4 record(s) of an older traces.jsonl schema" in res.output
+    assert "pivot" in res.output  # the summary table's pivot columns
+    recs = [orjson.loads(x) for x in (run / "traces.jsonl").read_bytes().splitlines()]
+    assert {r["schema_version"] for r in recs} == {2}
+    assert all("why" in e for r in recs for e in r["events"])
+    assert stale_records(run / "traces.jsonl") == 0
+    again = CliRunner().invoke(app, ["traces", str(run)], env={"COLUMNS": "200"})
+    assert "rewrote" not in again.output

@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -77,6 +78,30 @@ def _names(arg: str | None, allowed: tuple[str, ...], what: str) -> list[str]:
     return names
 
 
+def graded_system(spec: str, every: bool) -> tuple[accuracy.System, Any, dict, Any]:
+    """The model-graded tier as a harness system: parse_trace, then the classifier's labels
+    (one event loop for every trace); also the classifier, a timer and the loop."""
+    import asyncio
+
+    from judge.traces import parse_trace
+    from judge.traces.graded import Classifier
+
+    clf = Classifier(spec, every=every)
+    loop = asyncio.new_event_loop()
+    timer = {"s": 0.0}
+
+    def predict(trace: accuracy.Trace) -> list[accuracy.Span]:
+        t0 = time.perf_counter()
+        result = parse_trace(trace.text)
+        loop.run_until_complete(clf.grade(trace.text, result))
+        timer["s"] += time.perf_counter() - t0
+        return [accuracy.Span(e.kind, e.start, e.end) for e in result.events]
+
+    sys_ = accuracy.System(f"classifier:{spec}", predict, EVENT_KINDS,
+                           "parse_trace + model-graded candidates")
+    return sys_, clf, timer, loop
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", help=f"comma-separated sets (default all: {','.join(SETS)})")
@@ -88,13 +113,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print a markdown pipe table")
     ap.add_argument("--record", action="store_true",
                     help="write the shipped detector's test-split figures to accuracy_record.json")
+    ap.add_argument("--classifier", metavar="SPEC",
+                    help="add a row for the model-graded tier (judge.traces.graded) with this "
+                         "model spec, e.g. local or openai:gpt-5-mini")
+    ap.add_argument("--classifier-all", action="store_true",
+                    help="the classifier grades every sentence, not only the cued ones")
+    ap.add_argument("--limit", type=int, metavar="N", help="only the first N traces of each set")
     args = ap.parse_args(argv)
     sets = _names(args.split, SETS, "set")
-    systems = _names(args.system, tuple(accuracy.SYSTEMS), "system")
+    systems = _names(args.system, tuple(accuracy.SYSTEMS), "system") if args.system or \
+        not args.classifier else []
+    clf = None
+    if args.classifier:
+        clf = graded_system(args.classifier, args.classifier_all)
+        accuracy.SYSTEMS[clf[0].name] = clf[0]
+        systems.append(clf[0].name)
     t0 = time.perf_counter()
     rows = []
     for name in sets:
         traces = accuracy.load_set(name)
+        if args.limit:
+            traces = accuracy.TraceSet(traces.name, traces.traces[:args.limit], traces.kinds)
         for sys_name in systems:
             sys_ = accuracy.SYSTEMS[sys_name]
             if sys_.reference != "adjudicated" and name not in accuracy.SPLITS:
@@ -103,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             label = "lexical (= shipped)" if fallback else sys_name
             rows.append(row(accuracy.score(traces, sys_, args.boots, args.seed), label))
     print(render(rows, args.markdown))
+    if clf is not None:
+        st = clf[1].stats
+        cost = f"${st.cost_usd:.4f}" if st.priced else "n/a"
+        print(f"classifier {args.classifier}: {st.calls} calls ({st.cached} cached), "
+              f"{st.batches} batches, {st.unparseable} unparseable, {st.errors} errors, "
+              f"{st.graded} sentences graded, {st.ungraded} left to the detector, cost {cost}, "
+              f"{clf[2]['s']:.1f} s grading")
+        clf[3].run_until_complete(clf[1].aclose())
     print(f"\n{args.boots} bootstrap resamples (traces), seed {args.seed}; "
           f"corpus {accuracy.corpus_sha256()[:12]}; {time.perf_counter() - t0:.1f} s")
     if args.record:

@@ -11,14 +11,17 @@ from rich.text import Text
 from judge.traces.models import TraceResult
 from judge.traces.runs import ModelSummary
 
-STYLE = {"self_check": "bold black on bright_cyan", "correction": "bold white on magenta"}
-LABEL = {"self_check": "self-check", "correction": "correction"}
+STYLE = {"self_check": "bold black on bright_cyan", "correction": "bold white on magenta",
+         "pivot": "black on yellow"}
+LABEL = {"self_check": "self-check", "correction": "correction", "pivot": "pivot"}
 
 
 def highlighted(text: str, result: TraceResult) -> Text:
-    """The parsed text with events highlighted (self-check cyan, correction magenta)."""
+    """The parsed text with events highlighted (self-check cyan, correction magenta, pivot
+    yellow; a correction wins over a self-check or pivot on the same sentence)."""
     out = Text(text)
-    for ev in result.events:
+    order = {"pivot": 0, "self_check": 1, "correction": 2}
+    for ev in sorted(result.events, key=lambda e: order.get(e.kind, 0)):
         out.stylize(STYLE[ev.kind], ev.start, ev.end)
     return out
 
@@ -28,6 +31,8 @@ def legend() -> Text:
     out.append(" self-check ", STYLE["self_check"])
     out.append("  ")
     out.append(" correction ", STYLE["correction"])
+    out.append("  ")
+    out.append(" pivot ", STYLE["pivot"])
     return out
 
 
@@ -41,7 +46,8 @@ def summary(result: TraceResult) -> Group:
     head = Text(
         f"parsed: {result.parsed} · {result.chars} chars · ~{result.tokens_est} tokens · "
         f"self-checks {c['self_check']} ({r['self_check']}/1k tok) · "
-        f"corrections {c['correction']} ({r['correction']}/1k tok) · episodes {c['episodes']} · "
+        f"corrections {c['correction']} ({r['correction']}/1k tok) · "
+        f"pivots {c['pivot']} (not counted as self-checks) · episodes {c['episodes']} · "
         f"follow-through {_ft(result.follow_through)}")
     parts: list = [head]
     if result.parsed == "answer":
@@ -49,11 +55,11 @@ def summary(result: TraceResult) -> Group:
                           style="yellow"))
     if result.events:
         events = Table(title="events", title_justify="left")
-        for col in ("#", "kind", "span", "pattern", "quote"):
+        for col in ("#", "kind", "span", "pattern", "quote", "why"):
             events.add_column(col, overflow="fold")
         for i, ev in enumerate(result.events):
             events.add_row(str(i), Text(LABEL[ev.kind], STYLE[ev.kind]), f"{ev.start}–{ev.end}",
-                           Text(ev.pattern), Text(ev.quote))
+                           Text(ev.pattern), Text(ev.quote), Text(ev.why))
         parts.append(events)
     if result.episodes:
         eps = Table(title="episodes (self-check → correction)", title_justify="left")

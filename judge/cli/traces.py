@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import orjson
 import typer
+from typer.core import TyperCommand
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -167,7 +168,69 @@ CLASSIFIER_ALL = typer.Option(False, "--classifier-all", help=(
     "hesitation opener, a question)."))
 
 
-@app.command("traces")
+class TracesCommand(TyperCommand):
+    """``judge traces INPUT``, and ``judge traces train ...`` (the detector's training)."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: Any = None, **extra: Any) -> Any:
+        if args and args[0] == "train":
+            cmd = typer.main.get_command(train_app)
+            return cmd.make_context(f"{info_name} train", list(args[1:]), parent=parent,
+                                    **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        if ctx.command is not self:
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+train_app = typer.Typer(add_completion=False)
+
+
+@train_app.command()
+def train(
+    corpus: Path = typer.Option(None, "--corpus", help="The labeled real-trace corpus "
+                                "directory (default: tests/data/traces/real of this checkout)."),
+    out: Path = typer.Option(None, "--out", help="Where to write the weights (default: the "
+                             "shipped judge/traces/weights/detector.json)."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Use only the first N train/dev "
+                              "traces (a quick check; never for the shipped weights)."),
+) -> None:
+    """Rebuild the sentence-level reflection detector's weights from the real-trace corpus.
+
+    Trains one logistic regression per kind (self_check, correction, pivot) with
+    scikit-learn on the train and dev splits only (the test split is never read): settings
+    and thresholds by cross-validation grouped by source repository, then a final fit on
+    train + dev. Prints the out-of-fold P/R/F1 per kind on dev (and train) next to the
+    lexical patterns alone, and writes JSON weights that record the corpus version
+    (sha256). Running it twice writes the same file. Needs the train extra:
+    pip install 'judge[train]'.
+
+    Examples:
+
+    ```
+    judge traces train
+    judge traces train --limit 40 --out /tmp/detector.json
+    ```
+    """
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("judge traces train needs scikit-learn: pip install 'judge[train]'"
+                          ) from exc
+    from judge.traces.detector import weights_path
+    from judge.traces.parser import lexical_events
+    from judge.traces.train import default_corpus, train as fit, write_weights
+
+    target = out or weights_path()
+    doc = fit(corpus or default_corpus(), lexical_events, limit)
+    write_weights(doc, target)
+    print(f"wrote {target} (corpus sha256 {doc['corpus']['sha256'][:12]}, "
+          f"{len(doc['features'])} features)")
+
+
+@app.command("traces", cls=TracesCommand)
 def traces(
     input: str = typer.Argument(..., help="A text file, '-' for stdin, a JSONL file of "
                                 "{id, text, answer?} lines, or a run directory."),
@@ -180,8 +243,10 @@ def traces(
     prices: Optional[Path] = typer.Option(None, "--prices", help=(
         "Price file (USD per 1M tokens) over the bundled table, for the classifier's cost.")),
 ) -> None:
-    """Find self-check and correction events (with episodes and follow-through) in
-    reasoning. A run directory gets a traces.jsonl and a per-model summary.
+    """Find self-check, correction and pivot events (with episodes and follow-through) in
+    reasoning, sentence by sentence (the trained detector). A run directory gets a
+    traces.jsonl and a per-model summary. `judge traces train --help`: rebuild the
+    detector's weights.
 
     Examples:
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from judge.traces import followthrough as ft
+from judge.traces.detector import load_detector
 from judge.traces.library import Library, load_library
 from judge.traces.models import Episode, Event, FollowThrough, Parsed, TraceResult
 from judge.traces.scan import clean_text, finish, prepare, raw_hits
@@ -106,6 +107,8 @@ def build_episodes(text: str, events: list[Event]) -> list[Episode]:
     pending: int | None = None
     current: Episode | None = None
     for i, ev in enumerate(events):
+        if ev.kind == "pivot":  # pivots are reported, never part of an episode
+            continue
         if ev.kind == "self_check":
             pending, current = i, None
             continue
@@ -172,20 +175,20 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _result(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
-            answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
+            answer: str | None, lang: str | None, reasoning_source: str | None,
+            detect: bool) -> TraceResult:
     if len(text) < GC_PAUSE_CHARS:  # (no context manager for the common short text)
-        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
+        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source, detect)
     with _gc_paused():
-        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source)
+        return _parse(lib, text, segs, parsed, answer, lang, reasoning_source, detect)
 
 
-def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
-           answer: str | None, lang: str | None, reasoning_source: str | None) -> TraceResult:
+def _lexical(lib: Library, text: str, segs: list[tuple[int, int]], lang: str | None
+             ) -> tuple[str, int, list[Event]]:
+    """``(clean text, UTF-8 length, events of the pattern library)`` inside ``segs``."""
     langs = (lang,) if lang and lang != "auto" else None
     scanner = lib.scanner(langs)
     text, low, nbytes = prepare(text, scanner.full_fold)
-    if answer is not None:
-        answer = clean_text(answer)
     hits = []
     for s, e in segs:
         hits.extend(raw_hits(scanner, low, s, e))
@@ -200,7 +203,25 @@ def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
             while s < e and text[s].isspace():
                 s += 1
         kind, name, lang_ = meta[p]
-        append(Event(kind, s, e, text[s:e], name, lang_))
+        append(Event(kind, s, e, text[s:e], name, lang_, f"pattern {name}"))
+    return text, nbytes, events
+
+
+def lexical_events(text: str, lang: str | None = None) -> list[Event]:
+    """The events of the pattern library alone (self_check / correction), over the whole
+    text: the lexical baseline the detector is compared with (and its features)."""
+    text = text or ""
+    return _lexical(load_library(), text, [(0, len(text))], lang)[2]
+
+
+def _parse(lib: Library, text: str, segs: list[tuple[int, int]], parsed: Parsed,
+           answer: str | None, lang: str | None, reasoning_source: str | None,
+           detect: bool) -> TraceResult:
+    text, nbytes, events = _lexical(lib, text, segs, lang)
+    if answer is not None:
+        answer = clean_text(answer)
+    if detect:
+        events = load_detector().detect(text, segs, events)
     episodes = build_episodes(text, events)
     corrections = _follow(text, answer, events, episodes, segs)
     vals = [c.value for c in corrections if c.value is not None]
@@ -216,18 +237,19 @@ def analyze_response(text: str, reasoning_text: str | None = None,
                      library: Library | None = None) -> TraceResult:
     """Parse one response: its reasoning if any, else ``<think>`` blocks, else the answer."""
     lib = library or load_library()
+    detect = library is None or library is load_library()  # weights fit the shipped library
     text = text or ""
     reasoning = reasoning_text or ""  # the parsed text is cleaned by prepare() in _parse
     if reasoning.strip():
         segs = think_segments(text)
         answer = outside(text, segs) if segs else text
         return _result(lib, reasoning, [(0, len(reasoning))], "reasoning", answer, lang,
-                       reasoning_source)
+                       reasoning_source, detect)
     segs = think_segments(text)
     if segs:
         return _result(lib, text, segs, "think_tags", outside(text, segs), lang,
-                       reasoning_source or "think_tags")
-    return _result(lib, text, [(0, len(text))], "answer", None, lang, reasoning_source)
+                       reasoning_source or "think_tags", detect)
+    return _result(lib, text, [(0, len(text))], "answer", None, lang, reasoning_source, detect)
 
 
 def parse_trace(text: str, *, lang: str | None = None, answer: str | None = None,
@@ -235,8 +257,21 @@ def parse_trace(text: str, *, lang: str | None = None, answer: str | None = None
     """Parse a reasoning trace. ``<think>`` blocks, if present, are the trace and the rest
     is the answer; otherwise the whole text is the trace (``parsed == "reasoning"``)."""
     lib = library or load_library()
+    detect = library is None or library is load_library()  # weights fit the shipped library
     text = text or ""
     segs = think_segments(text)
     if segs and answer is None:
-        return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags")
-    return _result(lib, text, [(0, len(text))], "reasoning", answer, lang, None)
+        return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags", detect)
+    return _result(lib, text, [(0, len(text))], "reasoning", answer, lang, None, detect)
+
+
+def lexical_parse(text: str, *, lang: str | None = None, answer: str | None = None
+                  ) -> TraceResult:
+    """``parse_trace`` with the pattern library's events instead of the detector's."""
+    lib = load_library()
+    text = text or ""
+    segs = think_segments(text)
+    if segs and answer is None:
+        return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags",
+                       False)
+    return _result(lib, text, [(0, len(text))], "reasoning", answer, lang, None, False)

@@ -17,10 +17,11 @@ LABEL = {"self_check": "self-check", "correction": "correction", "pivot": "pivot
 
 
 def highlighted(text: str, result: TraceResult) -> Text:
-    """The parsed text with events highlighted (self-check cyan, correction magenta,
-    pivot yellow italic)."""
+    """The parsed text with events highlighted (self-check cyan, correction magenta, pivot
+    yellow; a correction wins over a self-check or pivot on the same sentence)."""
     out = Text(text)
-    for ev in result.events:
+    order = {"pivot": 0, "self_check": 1, "correction": 2}
+    for ev in sorted(result.events, key=lambda e: order.get(e.kind, 0)):
         out.stylize(STYLE[ev.kind], ev.start, ev.end)
     return out
 

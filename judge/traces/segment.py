@@ -19,8 +19,14 @@ _BLOCK = re.compile(r"```.*?(?:```|\Z)|\$\$.*?(?:\$\$|\Z)|\\\[.*?(?:\\\]|\Z)", r
 # brackets) followed by whitespace; not after a common abbreviation or a single initial.
 _EN_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Dr|Mr|Mrs|Ms|Fig|Eq|No|approx|cf|St)\.|\b[A-Z]\.)$")
+_ABBREV_RX = re.compile(_ABBREV.pattern)
 _ENUMERATOR = re.compile(r"\s*(?:[-*#>]\s*)*[*(]*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]*\**\s*")
 _ZH_END = re.compile(r"(?<=[。！？；…])[”’」』）)]*")
+
+
+def _abbrev_at(line: str, end: int) -> bool:
+    """Does an abbreviation or initial end at ``end`` (\\b sees the text before the window)?"""
+    return _ABBREV_RX.search(line, max(0, end - 16), end) is not None
 
 
 def _split_line(line: str, base: int) -> Iterator[tuple[int, int]]:
@@ -28,8 +34,11 @@ def _split_line(line: str, base: int) -> Iterator[tuple[int, int]]:
     cuts = []
     last = 0
     for m in _EN_END.finditer(line):
-        head = line[:m.start()].rstrip("\"'”’)]")
-        if _ABBREV.search(head) or _ENUMERATOR.fullmatch(line[last:m.start()]):
+        end = m.start()  # the abbreviation test looks at a bounded window: linear time
+        while end > last and line[end - 1] in "\"'”’)]":
+            end -= 1
+        if _abbrev_at(line, end) or (
+                end - last <= 24 and _ENUMERATOR.fullmatch(line[last:m.start()])):
             continue  # "e.g. x", "J. Smith", a list marker "1. " / "(a). " / "**2.** "
         cuts.append(m.end())
         last = m.end()

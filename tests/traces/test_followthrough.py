@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judge.traces import parse_trace
+from judge.traces.parser import lexical_parse as parse_trace  # the pattern library alone
 from judge.traces.followthrough import extract, present
 
 

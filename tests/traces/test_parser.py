@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from judge.traces import analyze_response, estimate_tokens, parse_trace
+from judge.traces import analyze_response, estimate_tokens
+from judge.traces.parser import lexical_parse as parse_trace  # the pattern library alone
 from judge.traces.parser import think_segments
 
 

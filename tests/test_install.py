@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import ROOT, judge_cli
 from tests.fakeserver import FakeServer
 
-OPTIONAL = {"llama_cpp": "local", "certifi": None}  # imported under try/except or an extra
+OPTIONAL = {"llama_cpp": "local", "certifi": None,  # imported under try/except or an extra
+            "sklearn": "train"}  # judge traces train only (judge/traces/train.py)
 
 
 def _third_party_imports() -> set[str]:

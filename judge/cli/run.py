@@ -97,10 +97,10 @@ def _traces(runner: Runner, live: LiveTraces | None) -> None:
 
 def _classify_traces(runner: Runner, clf: Any) -> None:
     """Rewrite traces.jsonl with the classifier's labels; record it in the manifest."""
-    from judge.cli.traces import _classifier_summary, _graded_run
+    from judge.cli.traces import classifier_summary, graded_run
 
-    _graded_run(runner.store.path, None, clf)
-    _classifier_summary(clf)
+    graded_run(runner.store.path, None, clf)
+    classifier_summary(clf)
     runner.store.update_manifest(trace_classifier={"spec": clf.spec, **clf.stats.to_dict()})
 
 

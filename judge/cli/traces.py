@@ -15,9 +15,10 @@ from rich.markup import escape
 from rich.text import Text
 
 from judge.cli.app import app
-from judge.cli.options import AS_JSON
+from judge.cli.options import AS_JSON, NO_CACHE
 from judge.errors import ConfigError, InputError
 from judge.traces import parse_trace, summarize, write_run_traces
+from judge.traces.parser import DETECTORS
 from judge.traces.inputs import iter_jsonl, read_text
 from judge.traces.render import highlighted, items_table, legend, models_table, summary
 from judge.traces.runs import TRACE_SCHEMA_VERSION, TRACES, read_traces, stale_records
@@ -48,7 +49,7 @@ def _grade(clf: Any, items: list[tuple[str, Any, str | None]]) -> list[dict[str,
     return asyncio.run(go())
 
 
-def _classifier_summary(clf: Any) -> None:
+def classifier_summary(clf: Any) -> None:
     st = clf.stats
     cost = f"${st.cost_usd:.4f}" if st.priced else "n/a (no price; see --prices)"
     Console(stderr=True, highlight=False).print(
@@ -59,12 +60,13 @@ def _classifier_summary(clf: Any) -> None:
         Console(stderr=True, highlight=False).print(f"  [yellow]unparseable:[/] {escape(reason)}")
 
 
-def _text(text: str, name: str, as_json: bool, lang: str | None, clf: Any = None) -> None:
-    result = parse_trace(text, lang=lang)
+def _text(text: str, name: str, as_json: bool, lang: str | None, clf: Any = None,
+          detector: str = "lexical") -> None:
+    result = parse_trace(text, lang=lang, detector=detector)
     block = None
     if clf is not None:
         block = _grade(clf, [(text, result, None)])[0]
-        _classifier_summary(clf)
+        classifier_summary(clf)
     if as_json:
         _emit({"id": name, **result.to_dict(), **({"classifier": block} if block else {})})
         return
@@ -76,7 +78,8 @@ def _text(text: str, name: str, as_json: bool, lang: str | None, clf: Any = None
     console.print(summary(result))
 
 
-def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None:
+def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None,
+           detector: str = "lexical") -> None:
     """Parse each good line as it is read (with --json, print it at once); report each bad
     line on stderr as it comes and, at the end, fail with exit code 2 if there was one:
     the good lines' results are never lost to a bad line further down."""
@@ -87,7 +90,7 @@ def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None
             bad.append(entry)
             err.print(f"[bold red]error:[/] {escape(str(entry))}")
             continue
-        res = parse_trace(entry.text, lang=lang, answer=entry.answer)
+        res = parse_trace(entry.text, lang=lang, answer=entry.answer, detector=detector)
         good += 1
         if clf is not None:
             block = _grade(clf, [(entry.text, res, entry.answer)])[0]
@@ -100,7 +103,7 @@ def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None
         else:
             rows.append((entry.id, res))
     if clf is not None:
-        _classifier_summary(clf)
+        classifier_summary(clf)
     if not as_json:
         Console(highlight=False).print(items_table(rows, f"{path} — {len(rows)} traces"))
     if bad:
@@ -110,13 +113,14 @@ def _jsonl(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None
                          f"the {good} good ones were parsed", path=str(path))
 
 
-def _run_dir(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> None:
+def _run_dir(path: Path, as_json: bool, lang: str | None, clf: Any = None,
+             detector: str = "lexical") -> None:
     stale = stale_records(path / TRACES)
     if clf is None:
-        out = write_run_traces(path, lang=lang)
+        out = write_run_traces(path, lang=lang, detector=detector)
     else:
-        out = _graded_run(path, lang, clf)
-        _classifier_summary(clf)
+        out = graded_run(path, lang, clf)
+        classifier_summary(clf)
     summaries = summarize(read_traces(out))
     note = (f"rewrote {stale} record(s) of an older traces.jsonl schema (no pivots, no "
             f"'why') to schema {TRACE_SCHEMA_VERSION}") if stale else ""
@@ -133,7 +137,7 @@ def _run_dir(path: Path, as_json: bool, lang: str | None, clf: Any = None) -> No
         console.print(Text(note))
 
 
-def _graded_run(path: Path, lang: str | None, clf: Any) -> Path:
+def graded_run(path: Path, lang: str | None, clf: Any) -> Path:
     from judge.traces.graded import write_graded_run_traces
 
     async def go() -> Path:
@@ -192,7 +196,7 @@ train_app = typer.Typer(add_completion=False)
 def train(
     corpus: Path = typer.Option(None, "--corpus", help="The labeled real-trace corpus "
                                 "directory (default: tests/data/traces/real of this checkout)."),
-    out: Path = typer.Option(None, "--out", help="Where to write the weights (default: the "
+    out: Path = typer.Option(None, "--weights", help="Where to write the weights (default: the "
                              "shipped judge/traces/weights/detector.json)."),
     limit: int = typer.Option(None, "--limit", min=1, help="Use only the first N train/dev "
                               "traces (a quick check; never for the shipped weights)."),
@@ -211,7 +215,7 @@ def train(
 
     ```
     judge traces train
-    judge traces train --limit 40 --out /tmp/detector.json
+    judge traces train --limit 40 --weights /tmp/detector.json
     ```
     """
     try:
@@ -238,13 +242,17 @@ def traces(
     lang: str = typer.Option("auto", "--lang", help="Pattern language: en, zh or auto (both)."),
     classifier: Optional[str] = CLASSIFIER,
     classifier_all: bool = CLASSIFIER_ALL,
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the "
-                                  "classifier's response cache."),
+    no_cache: bool = NO_CACHE,
     prices: Optional[Path] = typer.Option(None, "--prices", help=(
         "Price file (USD per 1M tokens) over the bundled table, for the classifier's cost.")),
+    detector: str = typer.Option("lexical", "--detector", help=(
+        "lexical: the pattern library (default, ~30 MB/s). trained: the sentence-level "
+        "detector (judge traces train), which also reports pivots; ~0.5 MB/s, and on the real "
+        "test split no more accurate than the patterns (judge/traces/README.md).")),
 ) -> None:
     """Find self-check, correction and pivot events (with episodes and follow-through) in
-    reasoning, sentence by sentence (the trained detector). A run directory gets a
+    reasoning (the pattern library; --detector trained: the sentence-level detector, which
+    also reports pivots). A run directory gets a
     traces.jsonl and a per-model summary. `judge traces train --help`: rebuild the
     detector's weights.
 
@@ -254,6 +262,7 @@ def traces(
     judge traces trace.txt
     judge traces items.jsonl --json
     judge traces runs/RUN_ID/
+    judge traces runs/RUN_ID/ --detector trained
     judge traces trace.txt --classifier local
     judge traces items.jsonl --classifier 'openai:gpt-5-mini?rpm=60' --json
     judge traces runs/RUN_ID/ --classifier anthropic:claude-sonnet-4-5 --classifier-all
@@ -270,12 +279,15 @@ def traces(
     path = Path(input)
     if input != "-" and not path.exists():
         raise InputError("no such file or directory", path=input)
+    if detector not in DETECTORS:
+        raise ConfigError(f"--detector must be one of {', '.join(DETECTORS)}, not {detector!r}")
     clf = make_classifier(classifier, classifier_all, not no_cache, prices)
     if input == "-":
-        _text(sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>", as_json, code, clf)
+        _text(sys.stdin.buffer.read().decode("utf-8", "replace"), "<stdin>", as_json, code, clf,
+              detector)
     elif path.is_dir():
-        _run_dir(path, as_json, code, clf)
+        _run_dir(path, as_json, code, clf, detector)
     elif path.suffix.lower() == ".jsonl":
-        _jsonl(path, as_json, code, clf)
+        _jsonl(path, as_json, code, clf, detector)
     else:
-        _text(read_text(path), str(path), as_json, code, clf)
+        _text(read_text(path), str(path), as_json, code, clf, detector)

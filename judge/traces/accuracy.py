@@ -2,7 +2,7 @@
 
     load_set(name) -> TraceSet          # "test" / "dev" / "train" (real corpus), or a blind set
     score(traces, system) -> Score      # P / R / F1 per kind, 95% intervals, Spearman
-    SYSTEMS                             # shipped, lexical, naive, r1zero, human
+    SYSTEMS                             # shipped, lexical, trained, naive, r1zero, human
 
 Matching (the same rule for every system): a predicted event is a true positive when it
 overlaps a labeled span of the same kind; P = matched events / events, R = labeled spans
@@ -145,16 +145,13 @@ def _shipped(trace: Trace) -> list[Span]:
     return [Span(e.kind, e.start, e.end) for e in parser.parse_trace(trace.text).events]
 
 
-# lexical_events (the patterns alone, without the sentence classifier) is being added on
-# branch i18d; until it is merged, the lexical row falls back to parse_trace (= shipped) and
-# its note says so.
-_LEXICAL = getattr(parser, "lexical_events", None)
-
-
 def _lexical(trace: Trace) -> list[Span]:
-    if _LEXICAL is None:
-        return _shipped(trace)
-    return [Span(e.kind, e.start, e.end) for e in _LEXICAL(trace.text)]
+    return [Span(e.kind, e.start, e.end) for e in parser.lexical_events(trace.text)]
+
+
+def _trained(trace: Trace) -> list[Span]:
+    return [Span(e.kind, e.start, e.end)
+            for e in parser.parse_trace(trace.text, detector="trained").events]
 
 
 NAIVE = re.compile(r"\b(wait|check|verify|mistake|wrong|actually)\b", re.I)
@@ -192,8 +189,9 @@ def annotator(who: str, root: Path = REAL) -> Predict:
 _KEYWORDS = ("self_check", "correction")
 SYSTEMS: dict[str, System] = {
     "shipped": System("shipped", _shipped, EVENT_KINDS, "judge.traces.parse_trace"),
-    "lexical": System("lexical", _lexical, EVENT_KINDS,
-                      "patterns only" if _LEXICAL else "= shipped (lexical_events not merged yet)"),
+    "lexical": System("lexical", _lexical, EVENT_KINDS, "patterns only (lexical_events)"),
+    "trained": System("trained", _trained, EVENT_KINDS,
+                      "sentence-level detector (parse_trace(detector='trained'))"),
     "naive": System("naive", sentence_rule(NAIVE), _KEYWORDS,
                     "wait|check|verify|mistake|wrong|actually"),
     "r1zero": System("r1zero", sentence_rule(R1ZERO), _KEYWORDS, "understand-r1-zero keyword pool"),

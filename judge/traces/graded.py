@@ -33,7 +33,7 @@ from judge.ratelimit import Limiters
 from judge.runner import ModelLimits, limit_key, model_limits, provider_spec
 from judge.templates import Templates
 from judge.traces.models import Event, TraceResult
-from judge.traces.parser import _follow, build_episodes
+from judge.traces.parser import follow_corrections, build_episodes
 from judge.traces.segment import sentences
 
 TEMPLATE = "traces/classify.j2"
@@ -235,7 +235,7 @@ class Classifier:
         self.stats.reasons.extend(reasons)
         result.events = merge(text, result.events, spans, labels, self.spec, result.lang)
         result.episodes = build_episodes(text, result.events)
-        result.corrections = _follow(text, answer, result.events, result.episodes,
+        result.corrections = follow_corrections(text, answer, result.events, result.episodes,
                                      result.segments)
         vals = [c.value for c in result.corrections if c.value is not None]
         result.follow_through = vals[-1] if vals else None
@@ -272,7 +272,7 @@ async def write_graded_run_traces(run_dir: Any, clf: Classifier, *, lang: str | 
 
     from judge.errors import InputError
     from judge.traces.parser import analyze_response, outside, think_segments
-    from judge.traces.runs import RESPONSES, TRACES, _deduped_responses, record_for
+    from judge.traces.runs import RESPONSES, TRACES, deduped_responses, record_for
 
     run_dir = Path(run_dir)
     src = run_dir / RESPONSES
@@ -281,7 +281,7 @@ async def write_graded_run_traces(run_dir: Any, clf: Classifier, *, lang: str | 
     out = run_dir / TRACES
     tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        for resp in _deduped_responses(src):
+        for resp in deduped_responses(src):
             result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source,
                                       lang=lang)
             text = trace_text(resp.text, resp.reasoning.text)

@@ -15,7 +15,7 @@ from judge.errors import InputError
 from judge.records import ResponseRecord, upgrade
 from judge.store import iter_jsonl, read_jsonl
 from judge.traces.models import TraceResult
-from judge.traces.parser import analyze_response
+from judge.traces.parser import DEFAULT_DETECTOR, analyze_response
 
 RESPONSES = "responses.jsonl"
 TRACES = "traces.jsonl"
@@ -42,9 +42,11 @@ def stale_records(path: Path) -> int:
     return sum(trace_schema(r) < TRACE_SCHEMA_VERSION for r in read_jsonl(path))
 
 
-def trace_record(resp: ResponseRecord, *, lang: str | None = None) -> dict[str, Any]:
+def trace_record(resp: ResponseRecord, *, lang: str | None = None,
+                 detector: str = DEFAULT_DETECTOR) -> dict[str, Any]:
     """The traces.jsonl record of one response (the runner appends these as it goes)."""
-    result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source, lang=lang)
+    result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source, lang=lang,
+                              detector=detector)
     return record_for(resp, result)
 
 
@@ -82,7 +84,7 @@ def _response(path: Path, n: int, data: Any) -> ResponseRecord:
                          path=str(path), line=n) from exc
 
 
-def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
+def deduped_responses(path: Path) -> Iterator[ResponseRecord]:
     """Each response id once, in first-seen order, as its last copy (a resumed run may
     repeat a response; judge.analysis.load.read_responses applies the same rule). Two
     streaming passes: memory grows with ids, not records."""
@@ -103,6 +105,7 @@ def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
 
 
 def write_run_traces(run_dir: Path, *, lang: str | None = None,
+                     detector: str = DEFAULT_DETECTOR,
                      on_record: Callable[[dict[str, Any]], None] | None = None) -> Path:
     """Parse every response of a run and (re)write ``traces.jsonl`` atomically, streaming.
 
@@ -114,8 +117,8 @@ def write_run_traces(run_dir: Path, *, lang: str | None = None,
     out = run_dir / TRACES
     tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
-        for resp in _deduped_responses(src):
-            rec = trace_record(resp, lang=lang)
+        for resp in deduped_responses(src):
+            rec = trace_record(resp, lang=lang, detector=detector)
             fh.write(orjson.dumps(rec) + b"\n")
             if on_record is not None:
                 on_record(rec)

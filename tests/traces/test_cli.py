@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import judge.cli.traces  # noqa: F401 - registers the command
 from judge.cli import main
 from judge.cli.app import app
+from judge.errors import ConfigError
 from judge.records import Reasoning, ResponseRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +169,23 @@ def test_errors_and_lang(runs, capsys):
     res = invoke(str(d / "trace.txt"), "--lang", "fr")
     assert "--lang" in str(res.exception) and res.exception.exit_code == 2
     assert callable(main)
+
+
+def test_detector_option_picks_the_trained_detector_and_refuses_unknown_names(tmp_path):
+    """--detector trained reports pivots (the patterns never do); a bad name exits 2."""
+    trace = tmp_path / "t.txt"
+    trace.write_text("We need the total. Wait, maybe a table would make this easier. "
+                     "Let me double-check: 3 + 4 = 7. Yes.", encoding="utf-8")
+    runner = CliRunner()
+    lex = runner.invoke(app, ["traces", str(trace), "--json"])
+    trained = runner.invoke(app, ["traces", str(trace), "--json", "--detector", "trained"])
+    assert lex.exit_code == 0 and trained.exit_code == 0, (lex.output, trained.output)
+    kinds = lambda out: [e["kind"] for e in json.loads(out)["events"]]  # noqa: E731
+    assert "pivot" not in kinds(lex.output)
+    whys = [e["why"] for e in json.loads(trained.output)["events"]]
+    assert kinds(trained.output) and all(whys)
+    assert kinds(trained.output) != kinds(lex.output) or whys != [
+        e["why"] for e in json.loads(lex.output)["events"]]
+    bad = runner.invoke(app, ["traces", str(trace), "--detector", "bert"])
+    assert isinstance(bad.exception, ConfigError)  # main() maps it to exit status 2
+    assert "--detector must be one of lexical, trained" in str(bad.exception)

@@ -47,6 +47,7 @@ def test_pivots_are_never_self_checks_nor_episodes():
 
 @pytest.mark.timeout(300)
 def test_train_is_reproducible_on_a_slice(tmp_path):
+    pytest.importorskip("sklearn", reason="judge traces train needs the train extra (scikit-learn)")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     write_weights(train(default_corpus(), _lexical(), limit=25, log=lambda s: None), a)
     write_weights(train(default_corpus(), _lexical(), limit=25, log=lambda s: None), b)

@@ -265,34 +265,18 @@ async def write_graded_run_traces(run_dir: Any, clf: Classifier, *, lang: str | 
                                   on_record: Any = None) -> Any:
     """A run's traces.jsonl with the classifier's labels (atomic rewrite, streaming); each
     record carries a ``classifier`` block (spec, graded and unparseable sentences)."""
-    import os
     from pathlib import Path
 
-    import orjson
-
-    from judge.errors import InputError
     from judge.traces.parser import analyze_response, outside, think_segments
-    from judge.traces.runs import RESPONSES, TRACES, deduped_responses, record_for
+    from judge.traces.runs import TRACES, record_for, rewriting_traces
 
-    run_dir = Path(run_dir)
-    src = run_dir / RESPONSES
-    if not src.is_file():
-        raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
-    out = run_dir / TRACES
-    tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        for resp in deduped_responses(src):
+    with rewriting_traces(run_dir, on_record) as (responses, write):
+        for resp in responses:
             result = analyze_response(resp.text, resp.reasoning.text, resp.reasoning.source,
                                       lang=lang)
             text = trace_text(resp.text, resp.reasoning.text)
             answer = (outside(resp.text, think_segments(resp.text)) or resp.text) \
                 if result.parsed != "answer" else None
             block = await clf.grade(text, result, answer)
-            rec = {**record_for(resp, result), "classifier": block}
-            fh.write(orjson.dumps(rec) + b"\n")
-            if on_record is not None:
-                on_record(rec)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, out)
-    return out
+            write({**record_for(resp, result), "classifier": block})
+    return Path(run_dir) / TRACES

@@ -288,11 +288,5 @@ def parse_trace(text: str, *, lang: str | None = None, answer: str | None = None
 
 def lexical_parse(text: str, *, lang: str | None = None, answer: str | None = None
                   ) -> TraceResult:
-    """``parse_trace`` with the pattern library's events instead of the detector's."""
-    lib = load_library()
-    text = text or ""
-    segs = think_segments(text)
-    if segs and answer is None:
-        return _result(lib, text, segs, "think_tags", outside(text, segs), lang, "think_tags",
-                       False)
-    return _result(lib, text, [(0, len(text))], "reasoning", answer, lang, None, False)
+    """``parse_trace`` with the pattern library's events, whatever the default detector."""
+    return parse_trace(text, lang=lang, answer=answer, detector="lexical")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def _response(path: Path, n: int, data: Any) -> ResponseRecord:
                          path=str(path), line=n) from exc
 
 
-def deduped_responses(path: Path) -> Iterator[ResponseRecord]:
+def _deduped_responses(path: Path) -> Iterator[ResponseRecord]:
     """Each response id once, in first-seen order, as its last copy (a resumed run may
     repeat a response; judge.analysis.load.read_responses applies the same rule). Two
     streaming passes: memory grows with ids, not records."""
@@ -104,28 +105,39 @@ def deduped_responses(path: Path) -> Iterator[ResponseRecord]:
             yield resp
 
 
+@contextmanager
+def rewriting_traces(run_dir: Path, on_record: Callable[[dict[str, Any]], None] | None = None
+                     ) -> Iterator[tuple[Iterator[ResponseRecord], Callable[[dict[str, Any]], None]]]:
+    """Rewrite a run's ``traces.jsonl`` atomically, streaming: yields the run's (deduplicated)
+    responses and a ``write(record)``; the new file replaces the old one on a clean exit.
+
+    ``on_record`` sees each trace record as it is written (the runner tallies them)."""
+    src = Path(run_dir) / RESPONSES
+    if not src.is_file():
+        raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
+    out = Path(run_dir) / TRACES
+    tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        def write(rec: dict[str, Any]) -> None:
+            fh.write(orjson.dumps(rec) + b"\n")
+            if on_record is not None:
+                on_record(rec)
+        yield _deduped_responses(src), write
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+
+
 def write_run_traces(run_dir: Path, *, lang: str | None = None,
                      detector: str = DEFAULT_DETECTOR,
                      on_record: Callable[[dict[str, Any]], None] | None = None) -> Path:
     """Parse every response of a run and (re)write ``traces.jsonl`` atomically, streaming.
 
     ``on_record`` sees each trace record as it is written (the runner tallies them)."""
-    run_dir = Path(run_dir)
-    src = run_dir / RESPONSES
-    if not src.is_file():
-        raise InputError("not a run directory (no responses.jsonl)", path=str(run_dir))
-    out = run_dir / TRACES
-    tmp = out.with_name(f".{TRACES}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        for resp in deduped_responses(src):
-            rec = trace_record(resp, lang=lang, detector=detector)
-            fh.write(orjson.dumps(rec) + b"\n")
-            if on_record is not None:
-                on_record(rec)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, out)
-    return out
+    with rewriting_traces(run_dir, on_record) as (responses, write):
+        for resp in responses:
+            write(trace_record(resp, lang=lang, detector=detector))
+    return Path(run_dir) / TRACES
 
 
 @dataclass

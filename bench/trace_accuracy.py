@@ -3,7 +3,8 @@
     python bench/trace_accuracy.py [--split test,dev,...] [--system shipped,naive,...]
                                    [--seed N] [--boots N] [--markdown] [--record]
 
-Rows: set × system. Sets: the real corpus's test and dev splits (tests/data/traces/real, split
+Rows: set × system. Sets: the real corpus's test and dev splits (train too with
+``--split train``; tests/data/traces/real, split
 by source repository) and the team-written sets heldout2, heldout3, holdout and devset (the
 patterns were written on devset: it is not blind). Systems: shipped (judge.traces.parse_trace),
 lexical (the patterns alone), trained (the sentence-level detector, trained on train + dev:
@@ -32,7 +33,8 @@ from judge.stats import N_RESAMPLES, SEED, Estimate  # noqa: E402
 from judge.traces import accuracy  # noqa: E402
 from judge.traces.models import EVENT_KINDS  # noqa: E402
 
-SETS = ("test", "dev", "heldout2", "heldout3", "holdout", "devset")
+SETS = ("test", "dev", "heldout2", "heldout3", "holdout", "devset")  # the default
+ALL_SETS = (*SETS, "train")  # train: on request (--split train)
 DASH = "—"
 
 
@@ -105,7 +107,8 @@ def graded_system(spec: str, every: bool) -> tuple[accuracy.System, Any, dict, A
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", help=f"comma-separated sets (default all: {','.join(SETS)})")
+    ap.add_argument("--split", help=f"comma-separated sets of {','.join(ALL_SETS)} "
+                                    f"(default: {','.join(SETS)})")
     ap.add_argument("--system",
                     help=f"comma-separated systems (default all: {','.join(accuracy.SYSTEMS)})")
     ap.add_argument("--seed", type=int, default=SEED, help="bootstrap seed")
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the classifier grades every sentence, not only the cued ones")
     ap.add_argument("--limit", type=int, metavar="N", help="only the first N traces of each set")
     args = ap.parse_args(argv)
-    sets = _names(args.split, SETS, "set")
+    sets = _names(args.split, ALL_SETS, "set") if args.split else list(SETS)
     systems = _names(args.system, tuple(accuracy.SYSTEMS), "system") if args.system or \
         not args.classifier else []
     clf = None

@@ -36,8 +36,8 @@ from judge.traces.rx import (
     reverse_source,
 )
 
-Kind = Literal["self_check", "correction"]
-KINDS: tuple[str, ...] = ("self_check", "correction")
+Kind = Literal["self_check", "correction", "pivot"]
+KINDS: tuple[str, ...] = ("self_check", "correction", "pivot")  # models.EVENT_KINDS
 LANGS: tuple[str, ...] = ("en", "zh")
 FLAGS = regex.VERBOSE | regex.V0
 

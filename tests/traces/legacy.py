@@ -2,8 +2,8 @@
 
 ``v1`` turns a current record into exactly what main wrote before pivots existed
 (Event.to_dict without "why", counts and rates_per_1k of self_check / correction only,
-schema_version 1). ``add_pivot`` puts a pivot event on a record the way the sentence-level
-detector will, until parse_trace emits pivots itself.
+schema_version 1). ``add_pivot`` puts a pivot event on a record the way a detector does (the
+pattern library's en_pivot / zh_pivot or the sentence-level detector), on any text.
 """
 
 from __future__ import annotations

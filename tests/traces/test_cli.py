@@ -172,7 +172,8 @@ def test_errors_and_lang(runs, capsys):
 
 
 def test_detector_option_picks_the_trained_detector_and_refuses_unknown_names(tmp_path):
-    """--detector trained reports pivots (the patterns never do); a bad name exits 2."""
+    """Both detectors report the pivot ("Wait, maybe a table ..." opens a new idea), the
+    patterns naming en_pivot; a bad name exits 2."""
     trace = tmp_path / "t.txt"
     trace.write_text("We need the total. Wait, maybe a table would make this easier. "
                      "Let me double-check: 3 + 4 = 7. Yes.", encoding="utf-8")
@@ -181,7 +182,9 @@ def test_detector_option_picks_the_trained_detector_and_refuses_unknown_names(tm
     trained = runner.invoke(app, ["traces", str(trace), "--json", "--detector", "trained"])
     assert lex.exit_code == 0 and trained.exit_code == 0, (lex.output, trained.output)
     kinds = lambda out: [e["kind"] for e in json.loads(out)["events"]]  # noqa: E731
-    assert "pivot" not in kinds(lex.output)
+    lex_events = json.loads(lex.output)["events"]
+    assert [e["kind"] for e in lex_events][:1] == ["pivot"]
+    assert lex_events[0]["pattern"] == "en_pivot" and lex_events[0]["quote"] == "Wait, maybe"
     whys = [e["why"] for e in json.loads(trained.output)["events"]]
     assert kinds(trained.output) and all(whys)
     assert kinds(trained.output) != kinds(lex.output) or whys != [

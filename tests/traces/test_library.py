@@ -21,7 +21,7 @@ def test_library_is_package_data_with_both_languages_and_kinds():
     langs = {p.lang for p in LIB.patterns}
     kinds = {(p.lang, p.category) for p in LIB.patterns}
     assert langs == {"en", "zh"}
-    assert kinds == {(lang, k) for lang in langs for k in ("self_check", "correction")}
+    assert kinds == {(lang, k) for lang in langs for k in ("self_check", "correction", "pivot")}
     assert all(p.positive and p.rules for p in LIB.patterns)
     assert LIB.ident.startswith(f"{LIB.version}+")
 

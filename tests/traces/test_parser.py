@@ -143,3 +143,39 @@ def test_curly_apostrophes_and_capitals():
 ])
 def test_quotes_end_on_what_they_name(text, quote):
     assert [e.quote for e in parse_trace(text).events][-1] == quote
+
+
+PIVOT_TRACE = ("The panels differ in size. Wait, maybe the rule is about the colours. Panel A is "
+               "red. Wait, is that right? I made a mistake: panel A is blue.")
+
+
+def test_lexical_pivot_is_reported_apart_and_never_in_an_episode():
+    res = parse_trace(PIVOT_TRACE)
+    kinds = [e.kind for e in res.events]
+    assert kinds == ["pivot", "self_check", "correction"]
+    pivot = res.events[0]
+    assert (pivot.quote, pivot.pattern) == ("Wait, maybe", "en_pivot")
+    assert pivot.why == "pattern en_pivot"
+    assert PIVOT_TRACE[pivot.start:pivot.end] == pivot.quote
+    assert res.counts["pivot"] == 1 and res.counts["self_check"] == 1
+    assert res.rates_per_1k["pivot"] > 0
+    assert [(ep.self_check, ep.correction) for ep in res.episodes] == [(1, 2)]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("So x = 4. Wait, maybe a table would help.", "pivot"),
+    ("So x = 4. Wait, maybe I made a mistake.", "self_check"),      # doubt: examines
+    ("So x = 4. Wait, maybe the question asks for y.", "self_check"),  # the task re-read
+    ("So x = 4. Wait, is that right?", "self_check"),
+    ("So x = 4. Alternatively, perhaps the order matters.", "pivot"),
+    ("So x = 4. Alternatively, maybe I can check it with x = 2.", "self_check"),
+    ("所以是 4。等等，也许可以换个思路。", "pivot"),
+    ("所以是 4。等等，也许我算错了。", "self_check"),
+])
+def test_a_hesitation_opener_is_a_pivot_unless_it_examines(text, kind):
+    kinds = {e.kind for e in parse_trace(text).events}
+    assert kind in kinds and ("pivot" in kinds) == (kind == "pivot")
+
+
+def test_a_bare_wait_that_examines_nothing_is_no_event():
+    assert parse_trace("So x = 4. Wait, let's see: panel A has four cones.").events == []

@@ -117,3 +117,13 @@ def test_cli_rewrites_old_traces(tmp_path):
     assert stale_records(run / "traces.jsonl") == 0
     again = CliRunner().invoke(app, ["traces", str(run)], env={"COLUMNS": "200"})
     assert "rewrote" not in again.output
+
+
+def test_lexical_pivots_reach_the_record_and_the_summary_apart_from_reflection():
+    rec = trace_record(resp(7, "m-p", "Blue.", "Sizes differ. Wait, maybe the rule is about "
+                            "colour. Panel A is blue.", "reasoning_content"))
+    assert [e["kind"] for e in rec["events"]] == ["pivot"] and rec["events"][0]["why"]
+    assert rec["counts"]["pivot"] == 1 and rec["counts"]["self_check"] == 0
+    assert rec["episodes"] == [] and knows_pivots(rec)
+    d = summarize([rec])[0].to_dict()
+    assert d["pivot_rate"] == 1.0 and d["self_check_rate"] == 0.0 and d["correction_rate"] == 0.0

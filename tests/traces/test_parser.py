@@ -143,3 +143,18 @@ def test_curly_apostrophes_and_capitals():
 ])
 def test_quotes_end_on_what_they_name(text, quote):
     assert [e.quote for e in parse_trace(text).events][-1] == quote
+
+
+def test_the_parser_runs_from_its_python_sources():
+    """There is no compiled build: an extension module left in judge/traces/ by an old
+    install would be imported in preference to the edited .py file (delete it)."""
+    import importlib.machinery
+    from pathlib import Path
+
+    from judge.traces import followthrough, parser, scan
+
+    for module in (scan, followthrough, parser):
+        assert module.__file__ is not None and module.__file__.endswith(".py"), module.__file__
+    here = Path(scan.__file__).parent
+    assert not [p.name for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                for p in here.glob(f"*{suffix}")]

@@ -13,7 +13,6 @@ unbounded quantifiers, so each check costs bounded time and a scan is linear in 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,8 +30,6 @@ from judge.traces.rx import (
     can_start,
     compile_fast,
     factor_source,
-    needs_non_ascii,
-    required_literal,
     reverse_source,
 )
 
@@ -88,15 +85,13 @@ class Group:
     most compile with stdlib ``re``.
     """
 
-    __slots__ = ("_branches", "_can", "_lits", "_needs", "anchor", "dispatch", "rules")
+    __slots__ = ("_branches", "_can", "anchor", "dispatch", "rules")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
         self.rules = rules
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
         self._can: list[Any] | None = None
-        self._lits: list[str] = []
-        self._needs: list[tuple[Any, Any]] = []
         # next character after the anchor -> the branches whose tail can start with it
         self.dispatch: dict[str, tuple[Candidate, ...]] = {}
 
@@ -120,25 +115,21 @@ class Group:
     def candidates(self, c: str) -> tuple[Candidate, ...]:
         """The branches whose tail can match when the character after the anchor is ``c``
         ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
-        in ``dispatch``, each as ``(lead, tails, pattern indexes, literal prefix, tail need,
-        lead need)``; lead and tails are the compiled patterns' bound ``match`` methods (the
-        scanner calls them without a method lookup). ``tails`` is None where the character
-        alone decides that the tail matches the empty string (``\b``, or an empty tail); a
-        need is a string the tail (the reversed lead) must contain within a limit
-        (judge.traces.rx.required_literal).
+        in ``dispatch``, each as ``(lead, tails, pattern indexes)``; lead and tails are the
+        compiled patterns' bound ``match`` methods (the scanner calls them without a method
+        lookup). ``tails`` is None where the character alone decides that the tail matches
+        the empty string (``\b``, or an empty tail).
         A run of such tail-less candidates is one candidate (``_merge_trivial_runs``): its
         lead is the alternation of their leads, and its pattern indexes are one per
         member, in the order of the alternation's marker groups."""
         if self._can is None:
             self.prepare()
         found = []
-        for (lead_rx, tails, pidx), ok, lit, (t_need, l_need) in zip(
-                self.branches, self._can, self._lits, self._needs):
+        for (lead_rx, tails, pidx), ok in zip(self.branches, self._can):
             if not ok(c):
                 continue
             trivial = tails.pattern == "(?:)()" or (c and tails.pattern == "(?:\\b)()")
-            found.append((lead_rx, None if trivial else tails, pidx, lit,
-                          None if trivial else t_need, l_need))
+            found.append((lead_rx, None if trivial else tails, pidx))
         out = tuple((lead.match if lead is not None else None,
                      tail.match if tail is not None else None, *rest)
                     for lead, tail, *rest in _merge_trivial_runs(found))
@@ -149,13 +140,6 @@ class Group:
     def prepare(self) -> None:
         """Compile the branches and the dispatch tests (``candidates``)."""
         self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
-        # the literal every tail of a branch starts with: a str.startswith test skips the
-        # regex call where it cannot match ("revi" + "siting")
-        self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
-                      for _, members in self._rules_by_branch()]
-        self._needs = [(required_literal(tails.pattern),
-                        None if lead_rx is None else required_literal(lead_rx.pattern))
-                       for lead_rx, tails, _ in self.branches]
 
     def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
         by_lead: dict[str, list[tuple[int, Rule]]] = {}
@@ -171,10 +155,8 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
     # per pattern index: the compiled mention frame of its language (Library.mentions)
-    # or None (an empty tuple when no chosen pattern has one); and whether every frame needs a non-ASCII character (rx.needs_non_ascii:
-    # then ASCII text is not searched for them)
+    # or None (an empty tuple when no chosen pattern has one)
     mention_frames: tuple[Any, ...] = ()
-    mentions_need_non_ascii: bool = False
 
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -302,9 +284,9 @@ class Library:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
 
 
-# (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need);
-# Group.candidates hands them out with lead and tails as bound ``match`` methods
-Candidate = tuple[Any, Any, tuple[int, ...], str, Any, Any]
+# (lead reversed, tails or None, pattern indexes); Group.candidates hands them out with
+# lead and tails as bound ``match`` methods
+Candidate = tuple[Any, Any, tuple[int, ...]]
 
 
 def _merge_trivial_runs(found: list[Candidate]) -> tuple[Candidate, ...]:
@@ -329,8 +311,7 @@ def _merge_trivial_runs(found: list[Candidate]) -> tuple[Candidate, ...]:
                 break
         src = "|".join(f"(?:{cand[0].pattern})()" if cand[0] is not None else "()"
                        for cand in run)
-        out.append((compile_fast(src, verbose=False), None, tuple(cand[2][0] for cand in run),
-                    "", None, None))
+        out.append((compile_fast(src, verbose=False), None, tuple(cand[2][0] for cand in run)))
         i = j
     return tuple(out)
 
@@ -356,8 +337,7 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
     frames = {lang: compile_fast(src) for lang, src in lib.mentions.items()}
     per_pattern = tuple(frames.get(p.lang) for _, p in chosen)
-    return Scanner(groups, tuple(p for _, p in chosen), per_pattern if any(per_pattern) else (),
-                   all(needs_non_ascii(src) for src in lib.mentions.values()))
+    return Scanner(groups, tuple(p for _, p in chosen), per_pattern if any(per_pattern) else ())
 
 
 _STOP = set("()[]{}?*+|.^$#")

@@ -219,20 +219,13 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
         cand = dispatch[gi].get(c)
         if cand is None:
             cand = groups[gi].candidates(c)
-        for lead_match, tail_match, pidx, lit, t_need, l_need in cand:
-            if lit and not low.startswith(lit, after, end):
-                continue
-            if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
-                continue
+        for lead_match, tail_match, pidx in cand:
             # the lead first: it fails far more often than the tail (both must match, so
             # the order changes nothing but the cost)
             if lead_match is None:
                 start = a
             else:
-                ra = end - a
-                if l_need is not None and rlow.find(l_need[0], ra, ra + l_need[1]) < 0:
-                    continue
-                lm = lead_match(rlow, ra)
+                lm = lead_match(rlow, end - a)
                 if lm is None:
                     continue
                 start = end - lm.end()
@@ -266,10 +259,9 @@ MENTION_WINDOW = 48  # characters before a hit that a mention frame may look at
 def drop_mentions(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
     """``hits`` without those that a mention frame of their language precedes (a phrase
     being quoted or translated, not the model's own reflection: "常见说法是 I got it
-    wrong"). Where every frame needs a non-ASCII character (the bundled one: Chinese
-    words of saying), an ASCII text is returned unchecked."""
+    wrong")."""
     frames = scanner.mention_frames
-    if not hits or not frames or (scanner.mentions_need_non_ascii and low.isascii()):
+    if not hits or not frames:
         return hits
     return [h for h in hits if (f := frames[h[2]]) is None
             or f.search(low, max(0, h[0] - MENTION_WINDOW), h[0]) is None]

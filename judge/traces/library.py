@@ -29,7 +29,6 @@ from judge.traces.rx import (
     Unsupported,
     can_start,
     compile_fast,
-    factor_source,
     reverse_source,
 )
 
@@ -317,11 +316,10 @@ def _merge_trivial_runs(found: list[Candidate]) -> tuple[Candidate, ...]:
 
 
 def _tail_source(tail: str) -> str:
-    """A rule's tail as non-verbose source, alternations factored (judge.traces.rx)."""
-    try:
-        return factor_source(tail)
-    except Unsupported:
-        return f"(?x:{tail}\n)"
+    """A rule's tail as non-verbose source: the empty and ``\\b`` tails as themselves (the
+    next character decides them: ``Group.candidates``), the others in a verbose group."""
+    bare = tail.strip()
+    return bare if bare in ("", "\\b") else f"(?x:{tail}\n)"
 
 
 def _build_scanner(lib: Library, langs: tuple[str, ...] | None,

@@ -62,74 +62,12 @@ def _in(items: list[tuple[Any, Any]]) -> str:
     return "[" + "".join(out) + "]"
 
 
-_AT_FWD = {
-    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: r"\A",
-    C.AT_END: "$", C.AT_END_STRING: r"\Z",
-    C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B",
-}
+def _seq(items: Any) -> str:
+    """A sequence reversed: its items' reversals in reverse order."""
+    return "".join(reversed([_item(op, av) for op, av in items]))
 
 
-def _seq(items: Any, rev: bool = True) -> str:
-    parts = [_item(op, av, rev) for op, av in items]
-    return "".join(reversed(parts) if rev else parts)
-
-
-def _alternatives(av: Any) -> list[list[tuple[Any, Any]]]:
-    """A branch's alternatives as item lists; an alternative that is only a plain
-    ``(?:a|b)`` group contributes its own alternatives in place (same order)."""
-    out: list[list[tuple[Any, Any]]] = []
-    for alt in av[1]:
-        items = list(alt)
-        if len(items) == 1 and items[0][0] is C.SUBPATTERN:
-            group, add, dele, p = items[0][1]
-            inner = list(p)
-            if group is None and not add and not dele and len(inner) == 1 \
-                    and inner[0][0] is C.BRANCH:
-                out.extend(_alternatives(inner[0][1]))
-                continue
-        out.append(items)
-    return out
-
-
-def _branch(alts: list[list[tuple[Any, Any]]], rev: bool) -> str:
-    """An alternation, factored by leading literal: within each run of consecutive
-    alternatives that start (in matching direction) with a literal, those with the same
-    literal share it (``answer|assume|result`` -> ``a(?:nswer|ssume)|result``), so a
-    failing match tests one character per distinct literal instead of every
-    alternative. Alternatives with different leading literals cannot match at the same
-    position, and order is kept within each literal, so matches are unchanged."""
-    out: list[str] = []
-    i = 0
-    while i < len(alts):
-        first = _lead_literal(alts[i], rev)
-        if first is None:
-            out.append(_seq(alts[i], rev))
-            i += 1
-            continue
-        j = i
-        groups: dict[int, list[list[tuple[Any, Any]]]] = {}
-        while j < len(alts) and (lit := _lead_literal(alts[j], rev)) is not None:
-            rest = alts[j][:-1] if rev else alts[j][1:]
-            groups.setdefault(lit, []).append(rest)
-            j += 1
-        for lit, rests in groups.items():
-            if len(rests) == 1:
-                body = _seq(rests[0], rev)
-            else:
-                body = "(?:" + _branch(rests, rev) + ")"
-            out.append(_ch(lit) + body)  # the literal is matched first either way
-        i = j
-    return "|".join(out)
-
-
-def _lead_literal(items: list[tuple[Any, Any]], rev: bool) -> int | None:
-    if not items:
-        return None
-    op, av = items[-1] if rev else items[0]
-    return av if op is C.LITERAL else None
-
-
-def _item(op: Any, av: Any, rev: bool = True) -> str:
+def _item(op: Any, av: Any) -> str:
     if op is C.LITERAL:
         return _ch(av)
     if op is C.NOT_LITERAL:
@@ -139,56 +77,29 @@ def _item(op: Any, av: Any, rev: bool = True) -> str:
     if op is C.IN:
         return _in(av)
     if op is C.BRANCH:
-        return "(?:" + _branch(_alternatives(av), rev) + ")"
+        return "(?:" + "|".join(_seq(alt) for alt in av[1]) + ")"
     if op is C.SUBPATTERN:
         group, add, dele, p = av
         if group is not None or add or dele:
             raise Unsupported("groups or inline flags")
-        return "(?:" + _seq(p, rev) + ")"
+        return "(?:" + _seq(p) + ")"
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, p = av
-        if hi <= _UNROLL and op is not getattr(C, "POSSESSIVE_REPEAT", None) \
-                and not _single_char(p):
-            # X{0,2} as (?:X(?:X|)|) and X{0,2}? as (?:|X(?:|X)) (X{1,2}: X(?:X|)): the same
-            # matches, tried in the same order, but compiled as branches instead of sre's
-            # general REPEAT/MAX_UNTIL, which allocates a repeat context each time
-            body = _seq(p, rev)
-            opt = ""
-            for _ in range(hi - lo):
-                opt = f"(?:{body}{opt}|)" if op is C.MAX_REPEAT else f"(?:|{body}{opt})"
-            return "(?:" + body * lo + opt + ")"
         q = f"{{{lo},}}" if hi is C.MAXREPEAT else f"{{{lo},{hi}}}"
         suffix = "?" if op is C.MIN_REPEAT else "+" if op is not C.MAX_REPEAT else ""
-        return "(?:" + _seq(p, rev) + ")" + q + suffix
+        return "(?:" + _seq(p) + ")" + q + suffix
     if op is getattr(C, "ATOMIC_GROUP", None):
-        return "(?>" + _seq(av, rev) + ")"
+        return "(?>" + _seq(av) + ")"
     if op is C.AT:
-        return (_AT_REV if rev else _AT_FWD)[av]
+        return _AT_REV[av]
     if op in (C.ASSERT, C.ASSERT_NOT):
         direction, p = av
         neg = op is C.ASSERT_NOT
-        ahead = direction == 1
-        if rev:
-            ahead = not ahead
+        ahead = direction != 1  # a look-ahead becomes a look-behind and vice versa
         head = ("(?=" if not neg else "(?!") if ahead else ("(?<=" if not neg else "(?<!")
         # a look-around body is matched in its own direction: reversed with the pattern
-        return head + _seq(p, rev) + ")"
+        return head + _seq(p) + ")"
     raise Unsupported(str(op))
-
-
-_UNIT = {C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN, C.CATEGORY}
-_UNROLL = 4  # bounded repeats up to this count are written out (see _item)
-
-
-def _single_char(p: Any) -> bool:
-    """Does ``p`` match exactly one character (sre compiles its repeats as REPEAT_ONE)?"""
-    items = list(p)
-    if len(items) != 1:
-        return False
-    op, av = items[0]
-    if op is C.SUBPATTERN:
-        return av[0] is None and not av[1] and not av[2] and _single_char(av[3])
-    return op in _UNIT
 
 
 @lru_cache(maxsize=None)  # anchor groups share many leads and tails
@@ -199,17 +110,6 @@ def reverse_source(src: str, verbose: bool = True) -> str:
     except re.error as exc:
         raise Unsupported(str(exc)) from exc
     return _seq(parsed)
-
-
-@lru_cache(maxsize=None)  # anchor groups share many leads and tails
-def factor_source(src: str, verbose: bool = True) -> str:
-    """The (non-verbose) source of ``src`` with alternations factored by leading literal
-    (see ``_branch``): the same matches, cheaper failures."""
-    try:
-        parsed = P.parse(src, re.VERBOSE if verbose else 0)
-    except re.error as exc:
-        raise Unsupported(str(exc)) from exc
-    return _seq(parsed, rev=False)
 
 
 @lru_cache(maxsize=None)  # anchor groups share many leads and tails

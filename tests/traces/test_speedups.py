@@ -11,7 +11,7 @@ import pytest
 from judge.traces import followthrough as ft
 from judge.traces import load_library, parse_trace
 from judge.traces.library import parse_library
-from judge.traces.rx import factor_source, reverse_source
+from judge.traces.rx import reverse_source
 from judge.traces.scan import clean_text, fold, prepare
 
 
@@ -51,19 +51,15 @@ patterns:
     r"(?:\w{1,5}\s+){0,1}(?:mistake|error)",
     r"(?:ab|abc)d?(?:x|xe|y)",
 ])
-def test_rewritten_sources_match_the_same(src):
-    """factor_source/reverse_source write optional and short bounded repeats as nested
-    branches and factor alternations: the same match (span) on every position."""
-    fwd, rev = re.compile(src), re.compile(factor_source(src, False))
-    back = re.compile(reverse_source(src, False))
+def test_reversed_sources_match_the_reversed_strings(src):
+    """reverse_source: wherever the pattern matches t[p:e], the reversed pattern matches
+    the reversed text from len(t) - e (a lead is matched that way, backwards)."""
+    fwd, back = re.compile(src), re.compile(reverse_source(src, False))
     rng = random.Random(3)
     words = "y ew ni x abc abcd abx abcxe ab cd e very really bad wrong mistake error again once more ? ".split(" ")
     for _ in range(3000):
         t = " ".join(rng.choice(words) for _ in range(rng.randint(0, 8)))
         for p in range(len(t) + 1):
-            a, b = fwd.match(t, p), rev.match(t, p)
-            assert (a and a.span()) == (b and b.span()), (src, t, p)
-        for p in range(len(t) + 1):  # the reversed pattern matches where a match ends
             m = fwd.match(t, p)
             if m is not None:
                 assert back.match(t[::-1], len(t) - m.end()) is not None, (src, t, p)

@@ -136,7 +136,7 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     lo = 0 if pos <= 0 else max(0, pos - LEAD_WINDOW)
     rlow = low[lo:end][::-1]  # original boundary i <-> reversed boundary end - i
     groups = scanner.groups
-    dispatch = scanner.dispatch
+    candidates = scanner.candidates
     dense = DENSE
     skip_to = [0] * len(groups)
     prev = [-DENSE - 1] * len(groups)
@@ -215,11 +215,7 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 continue
         prev[gi] = a
         result = None
-        c = low[after] if after < end else ""
-        cand = dispatch[gi].get(c)
-        if cand is None:
-            cand = groups[gi].candidates(c)
-        for lead_match, tail_match, pidx in cand:
+        for lead_match, tail_match, pidx in candidates[gi]:
             # the lead first: it fails far more often than the tail (both must match, so
             # the order changes nothing but the cost)
             if lead_match is None:
@@ -229,16 +225,10 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 if lm is None:
                     continue
                 start = end - lm.end()
-            if tail_match is None:  # the next character decided: an empty tail matches
-                # (a run of such candidates has one lead alternation: its marker says which)
-                t_end = after
-                p = pidx[0] if lead_match is None or lm.lastindex is None else pidx[lm.lastindex - 1]
-            else:
-                m = tail_match(low, after, end)
-                if m is None:
-                    continue
-                t_end, p = m.end(), pidx[m.lastindex - 1]
-            result = (start, t_end, p)
+            m = tail_match(low, after, end)
+            if m is None:
+                continue
+            result = (start, m.end(), pidx[m.lastindex - 1])
             break
         if result is not None:
             start, e, p = result

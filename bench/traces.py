@@ -30,8 +30,9 @@ at the same moment). Target: slowest adversarial <= 3x.
 With ``--instructions`` (needs valgrind: ``apt-get install valgrind``) it also counts the
 CPU instructions per byte of a corpus sample under valgrind (cachegrind): two runs that
 differ only in ``--ir-passes`` extra passes over the sample, so library loading, compiling
-and first-pass caches cancel out. Unlike MB/s this figure does not move with the machine's
-load or clock (a VM's speed can drift by 1.8x for the same work); it takes a few minutes.
+and first-pass caches cancel out; both run with PYTHONHASHSEED=0 (set iteration order, so
+the count repeats exactly). Unlike MB/s this figure does not move with the machine's load
+or clock (a VM's speed can drift by 1.8x for the same work); it takes a few minutes.
 """
 
 from __future__ import annotations
@@ -182,7 +183,8 @@ def instructions_per_byte(docs: Docs, passes: int = 3) -> float:
         procs = [subprocess.Popen(
             [valgrind, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
              sys.executable, __file__, "--ir-child", sample, "--ir-passes", str(n)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in (0, passes)]
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"}) for n in (0, passes)]
         counts = []
         for proc in procs:
             _, err = proc.communicate()

@@ -54,7 +54,7 @@ def main() -> int:
         python = str(where / "bin" / "python")
         constraints = Path(tmp) / "floors.txt"
         constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
-        env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "JUDGE_NO_COMPILE": "1"}
+        env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
         install = [python, "-m", "pip", "install", "-q", "-c", str(constraints),
                    f"{ROOT}[dev]"]
         print("+", " ".join(install), flush=True)

@@ -7,20 +7,15 @@
 
 The pattern library is data (judge/traces/patterns.yaml): named English and Chinese
 patterns with examples, checked at the occurrences of their anchor literals, which one
-Aho-Corasick pass finds; linear time (see judge.traces.library and .scan). The hot modules
-are compiled with Cython at install when a C compiler is there (judge.traces.native).
+Aho-Corasick pass finds; linear time (see judge.traces.library and .scan).
 """
 
 from __future__ import annotations
 
-from judge.traces import native
-
-native.select()  # before anything imports the compiled modules (see judge.traces.native)
-
-from judge.traces.library import Library, load_library  # noqa: E402
-from judge.traces.models import Episode, Event, FollowThrough, TraceResult  # noqa: E402
-from judge.traces.parser import analyze_response, estimate_tokens, parse_trace  # noqa: E402
-from judge.traces.runs import summarize, trace_record, write_run_traces  # noqa: E402
+from judge.traces.library import Library, load_library
+from judge.traces.models import Episode, Event, FollowThrough, TraceResult
+from judge.traces.parser import analyze_response, estimate_tokens, parse_trace
+from judge.traces.runs import summarize, trace_record, write_run_traces
 
 __all__ = [
     "Episode", "Event", "FollowThrough", "Library", "TraceResult", "analyze_response",

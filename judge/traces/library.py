@@ -4,16 +4,14 @@ Each rule has one literal anchor (``<<literal>>``); rules are grouped by anchor.
 (judge.traces.scan) finds every anchor occurrence in one Aho-Corasick pass and checks the
 group's rules there with anchored ``.match`` calls: the tail forward from the anchor, the
 lead (the text before it) compiled reversed and matched on the reversed text, so that no
-variable-width look-behind is needed and most rules run on stdlib ``re``. Before a regex
-is called, a per-group dispatch table keyed by the character after the anchor
-(``Group.candidates``) drops the rules that cannot match there. No rule has nested
-unbounded quantifiers, so each check costs bounded time and a scan is linear in the text.
+variable-width look-behind is needed and most rules run on stdlib ``re``. No rule has
+nested unbounded quantifiers, so each check costs bounded time and a scan is linear in the
+text.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,11 +26,7 @@ import yaml
 from judge.errors import InputError
 from judge.traces.rx import (
     Unsupported,
-    can_start,
     compile_fast,
-    factor_source,
-    needs_non_ascii,
-    required_literal,
     reverse_source,
 )
 
@@ -47,7 +41,6 @@ _ANCHOR = regex.compile(r"<<([^<>]*)>>")
 _ESCAPES = regex.compile(r"\\[A-Za-z]")
 _UPPER = regex.compile(r"[A-Z]")
 _MAX_DEPTH = 8
-DISPATCH_MAX = 4096  # distinct next characters cached per anchor group
 
 # libyaml's safe loader when PyYAML has it (12x faster on patterns.yaml: the library loads
 # while a run's first calls are out), else the pure-Python one; both build the same data.
@@ -88,17 +81,13 @@ class Group:
     most compile with stdlib ``re``.
     """
 
-    __slots__ = ("_branches", "_can", "_lits", "_needs", "anchor", "dispatch", "rules")
+    __slots__ = ("_branches", "_candidates", "anchor", "rules")
 
     def __init__(self, anchor: str, rules: list[tuple[int, Rule]]) -> None:
         self.anchor = anchor
         self.rules = rules
         self._branches: tuple[tuple[Any, Any, tuple[int, ...]], ...] | None = None
-        self._can: list[Any] | None = None
-        self._lits: list[str] = []
-        self._needs: list[tuple[Any, Any]] = []
-        # next character after the anchor -> the branches whose tail can start with it
-        self.dispatch: dict[str, tuple[Candidate, ...]] = {}
+        self._candidates: tuple[Candidate, ...] | None = None
 
     @property
     def branches(self) -> tuple[tuple[Any, Any, tuple[int, ...]], ...]:
@@ -106,7 +95,7 @@ class Group:
         if self._branches is None:
             out = []
             for lead, members in self._rules_by_branch():
-                tails = "|".join(f"(?:{_tail_source(r.tail)})()" for _, r in members)
+                tails = "|".join(f"(?x:{r.tail}\n)()" for _, r in members)
                 lead_rx = compile_fast(reverse_source(lead), verbose=False) if lead else None
                 out.append((lead_rx, compile_fast(tails, verbose=False),
                             tuple(i for i, _ in members)))
@@ -115,47 +104,15 @@ class Group:
 
     def forget_branches(self) -> None:
         """Drop the compiled branches (a failed compile is not kept: the next use retries)."""
-        self._branches = None
+        self._branches = self._candidates = None
 
-    def candidates(self, c: str) -> tuple[Candidate, ...]:
-        """The branches whose tail can match when the character after the anchor is ``c``
-        ("" at the end), in rule order (judge.traces.rx.can_start: conservative), cached
-        in ``dispatch``, each as ``(lead, tails, pattern indexes, literal prefix, tail need,
-        lead need)``; lead and tails are the compiled patterns' bound ``match`` methods (the
-        scanner calls them without a method lookup). ``tails`` is None where the character
-        alone decides that the tail matches the empty string (``\b``, or an empty tail); a
-        need is a string the tail (the reversed lead) must contain within a limit
-        (judge.traces.rx.required_literal).
-        A run of such tail-less candidates is one candidate (``_merge_trivial_runs``): its
-        lead is the alternation of their leads, and its pattern indexes are one per
-        member, in the order of the alternation's marker groups."""
-        if self._can is None:
-            self.prepare()
-        found = []
-        for (lead_rx, tails, pidx), ok, lit, (t_need, l_need) in zip(
-                self.branches, self._can, self._lits, self._needs):
-            if not ok(c):
-                continue
-            trivial = tails.pattern == "(?:)()" or (c and tails.pattern == "(?:\\b)()")
-            found.append((lead_rx, None if trivial else tails, pidx, lit,
-                          None if trivial else t_need, l_need))
-        out = tuple((lead.match if lead is not None else None,
-                     tail.match if tail is not None else None, *rest)
-                    for lead, tail, *rest in _merge_trivial_runs(found))
-        if len(self.dispatch) < DISPATCH_MAX:
-            self.dispatch[c] = out
-        return out
-
-    def prepare(self) -> None:
-        """Compile the branches and the dispatch tests (``candidates``)."""
-        self._can = [can_start(tails.pattern, self.anchor[-1]) for _, tails, _ in self.branches]
-        # the literal every tail of a branch starts with: a str.startswith test skips the
-        # regex call where it cannot match ("revi" + "siting")
-        self._lits = [os.path.commonprefix([literal_prefix(r.tail)[0] for _, r in members])
-                      for _, members in self._rules_by_branch()]
-        self._needs = [(required_literal(tails.pattern),
-                        None if lead_rx is None else required_literal(lead_rx.pattern))
-                       for lead_rx, tails, _ in self.branches]
+    def candidates(self) -> tuple[Candidate, ...]:
+        """``branches`` as the scanner calls them: ``(lead, tails, pattern indexes)`` with
+        lead and tails the compiled patterns' bound ``match`` methods (lead None: no lead)."""
+        if self._candidates is None:
+            self._candidates = tuple((lead.match if lead is not None else None, tails.match, pidx)
+                                     for lead, tails, pidx in self.branches)
+        return self._candidates
 
     def _rules_by_branch(self) -> list[tuple[str, list[tuple[int, Rule]]]]:
         by_lead: dict[str, list[tuple[int, Rule]]] = {}
@@ -171,10 +128,8 @@ class Scanner:
     groups: tuple[Group, ...]
     patterns: tuple[Pattern, ...]
     # per pattern index: the compiled mention frame of its language (Library.mentions)
-    # or None (an empty tuple when no chosen pattern has one); and whether every frame needs a non-ASCII character (rx.needs_non_ascii:
-    # then ASCII text is not searched for them)
+    # or None (an empty tuple when no chosen pattern has one)
     mention_frames: tuple[Any, ...] = ()
-    mentions_need_non_ascii: bool = False
 
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -187,12 +142,12 @@ class Scanner:
         return kinds
 
     @property
-    def dispatch(self) -> list[dict[str, Any]]:
-        """Each group's dispatch table (``Group.dispatch``), by group index."""
-        tables = self._cache.get("dispatch")
-        if tables is None:
-            tables = self._cache["dispatch"] = [g.dispatch for g in self.groups]
-        return tables
+    def candidates(self) -> list[tuple[Candidate, ...]]:
+        """Each group's ``Group.candidates()``, by group index."""
+        found = self._cache.get("candidates")
+        if found is None:
+            found = self._cache["candidates"] = [g.candidates() for g in self.groups]
+        return found
 
     @property
     def meta(self) -> list[tuple[str, str, str]]:
@@ -222,8 +177,7 @@ class Scanner:
         return full
 
     def compile_all(self) -> Scanner:
-        for g in self.groups:
-            g.prepare()
+        self.candidates  # noqa: B018  (compiles every group)
         self.automaton()
         return self
 
@@ -302,45 +256,8 @@ class Library:
         return sorted({r.anchor for p in self.patterns for r in p.rules})
 
 
-# (lead reversed, tails or None, pattern indexes, literal prefix, tail need, lead need);
-# Group.candidates hands them out with lead and tails as bound ``match`` methods
-Candidate = tuple[Any, Any, tuple[int, ...], str, Any, Any]
-
-
-def _merge_trivial_runs(found: list[Candidate]) -> tuple[Candidate, ...]:
-    """Consecutive candidates whose tails the next character already decided differ only
-    in their leads, and the first whose lead matches gives the hit: one alternation of
-    their reversed leads (marker group k for member k; an empty alternative for a member
-    without a lead) answers with one call instead of one per member."""
-    out: list[Candidate] = []
-    i = 0
-    while i < len(found):
-        j = i
-        while j < len(found) and found[j][1] is None:
-            j += 1
-        if j - i < 2:
-            out.append(found[i])
-            i += 1
-            continue
-        run = found[i:j]
-        for k, cand in enumerate(run):
-            if cand[0] is None:  # always matches: the members after it cannot be first
-                run = run[:k + 1]
-                break
-        src = "|".join(f"(?:{cand[0].pattern})()" if cand[0] is not None else "()"
-                       for cand in run)
-        out.append((compile_fast(src, verbose=False), None, tuple(cand[2][0] for cand in run),
-                    "", None, None))
-        i = j
-    return tuple(out)
-
-
-def _tail_source(tail: str) -> str:
-    """A rule's tail as non-verbose source, alternations factored (judge.traces.rx)."""
-    try:
-        return factor_source(tail)
-    except Unsupported:
-        return f"(?x:{tail}\n)"
+# (reversed lead's match or None, tails' match, pattern index per marker group)
+Candidate = tuple[Any, Any, tuple[int, ...]]
 
 
 def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
@@ -356,8 +273,7 @@ def _build_scanner(lib: Library, langs: tuple[str, ...] | None,
     groups = tuple(Group(a, rules) for a, rules in sorted(by_anchor.items()))
     frames = {lang: compile_fast(src) for lang, src in lib.mentions.items()}
     per_pattern = tuple(frames.get(p.lang) for _, p in chosen)
-    return Scanner(groups, tuple(p for _, p in chosen), per_pattern if any(per_pattern) else (),
-                   all(needs_non_ascii(src) for src in lib.mentions.values()))
+    return Scanner(groups, tuple(p for _, p in chosen), per_pattern if any(per_pattern) else ())
 
 
 _STOP = set("()[]{}?*+|.^$#")

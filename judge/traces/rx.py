@@ -11,7 +11,6 @@ look-behinds and vice versa (their bodies reversed), ``^``/``\\A`` become ``\\Z`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -62,74 +61,12 @@ def _in(items: list[tuple[Any, Any]]) -> str:
     return "[" + "".join(out) + "]"
 
 
-_AT_FWD = {
-    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: r"\A",
-    C.AT_END: "$", C.AT_END_STRING: r"\Z",
-    C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B",
-}
+def _seq(items: Any) -> str:
+    """A sequence reversed: its items' reversals in reverse order."""
+    return "".join(reversed([_item(op, av) for op, av in items]))
 
 
-def _seq(items: Any, rev: bool = True) -> str:
-    parts = [_item(op, av, rev) for op, av in items]
-    return "".join(reversed(parts) if rev else parts)
-
-
-def _alternatives(av: Any) -> list[list[tuple[Any, Any]]]:
-    """A branch's alternatives as item lists; an alternative that is only a plain
-    ``(?:a|b)`` group contributes its own alternatives in place (same order)."""
-    out: list[list[tuple[Any, Any]]] = []
-    for alt in av[1]:
-        items = list(alt)
-        if len(items) == 1 and items[0][0] is C.SUBPATTERN:
-            group, add, dele, p = items[0][1]
-            inner = list(p)
-            if group is None and not add and not dele and len(inner) == 1 \
-                    and inner[0][0] is C.BRANCH:
-                out.extend(_alternatives(inner[0][1]))
-                continue
-        out.append(items)
-    return out
-
-
-def _branch(alts: list[list[tuple[Any, Any]]], rev: bool) -> str:
-    """An alternation, factored by leading literal: within each run of consecutive
-    alternatives that start (in matching direction) with a literal, those with the same
-    literal share it (``answer|assume|result`` -> ``a(?:nswer|ssume)|result``), so a
-    failing match tests one character per distinct literal instead of every
-    alternative. Alternatives with different leading literals cannot match at the same
-    position, and order is kept within each literal, so matches are unchanged."""
-    out: list[str] = []
-    i = 0
-    while i < len(alts):
-        first = _lead_literal(alts[i], rev)
-        if first is None:
-            out.append(_seq(alts[i], rev))
-            i += 1
-            continue
-        j = i
-        groups: dict[int, list[list[tuple[Any, Any]]]] = {}
-        while j < len(alts) and (lit := _lead_literal(alts[j], rev)) is not None:
-            rest = alts[j][:-1] if rev else alts[j][1:]
-            groups.setdefault(lit, []).append(rest)
-            j += 1
-        for lit, rests in groups.items():
-            if len(rests) == 1:
-                body = _seq(rests[0], rev)
-            else:
-                body = "(?:" + _branch(rests, rev) + ")"
-            out.append(_ch(lit) + body)  # the literal is matched first either way
-        i = j
-    return "|".join(out)
-
-
-def _lead_literal(items: list[tuple[Any, Any]], rev: bool) -> int | None:
-    if not items:
-        return None
-    op, av = items[-1] if rev else items[0]
-    return av if op is C.LITERAL else None
-
-
-def _item(op: Any, av: Any, rev: bool = True) -> str:
+def _item(op: Any, av: Any) -> str:
     if op is C.LITERAL:
         return _ch(av)
     if op is C.NOT_LITERAL:
@@ -139,56 +76,29 @@ def _item(op: Any, av: Any, rev: bool = True) -> str:
     if op is C.IN:
         return _in(av)
     if op is C.BRANCH:
-        return "(?:" + _branch(_alternatives(av), rev) + ")"
+        return "(?:" + "|".join(_seq(alt) for alt in av[1]) + ")"
     if op is C.SUBPATTERN:
         group, add, dele, p = av
         if group is not None or add or dele:
             raise Unsupported("groups or inline flags")
-        return "(?:" + _seq(p, rev) + ")"
+        return "(?:" + _seq(p) + ")"
     if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
         lo, hi, p = av
-        if hi <= _UNROLL and op is not getattr(C, "POSSESSIVE_REPEAT", None) \
-                and not _single_char(p):
-            # X{0,2} as (?:X(?:X|)|) and X{0,2}? as (?:|X(?:|X)) (X{1,2}: X(?:X|)): the same
-            # matches, tried in the same order, but compiled as branches instead of sre's
-            # general REPEAT/MAX_UNTIL, which allocates a repeat context each time
-            body = _seq(p, rev)
-            opt = ""
-            for _ in range(hi - lo):
-                opt = f"(?:{body}{opt}|)" if op is C.MAX_REPEAT else f"(?:|{body}{opt})"
-            return "(?:" + body * lo + opt + ")"
         q = f"{{{lo},}}" if hi is C.MAXREPEAT else f"{{{lo},{hi}}}"
         suffix = "?" if op is C.MIN_REPEAT else "+" if op is not C.MAX_REPEAT else ""
-        return "(?:" + _seq(p, rev) + ")" + q + suffix
+        return "(?:" + _seq(p) + ")" + q + suffix
     if op is getattr(C, "ATOMIC_GROUP", None):
-        return "(?>" + _seq(av, rev) + ")"
+        return "(?>" + _seq(av) + ")"
     if op is C.AT:
-        return (_AT_REV if rev else _AT_FWD)[av]
+        return _AT_REV[av]
     if op in (C.ASSERT, C.ASSERT_NOT):
         direction, p = av
         neg = op is C.ASSERT_NOT
-        ahead = direction == 1
-        if rev:
-            ahead = not ahead
+        ahead = direction != 1  # a look-ahead becomes a look-behind and vice versa
         head = ("(?=" if not neg else "(?!") if ahead else ("(?<=" if not neg else "(?<!")
         # a look-around body is matched in its own direction: reversed with the pattern
-        return head + _seq(p, rev) + ")"
+        return head + _seq(p) + ")"
     raise Unsupported(str(op))
-
-
-_UNIT = {C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN, C.CATEGORY}
-_UNROLL = 4  # bounded repeats up to this count are written out (see _item)
-
-
-def _single_char(p: Any) -> bool:
-    """Does ``p`` match exactly one character (sre compiles its repeats as REPEAT_ONE)?"""
-    items = list(p)
-    if len(items) != 1:
-        return False
-    op, av = items[0]
-    if op is C.SUBPATTERN:
-        return av[0] is None and not av[1] and not av[2] and _single_char(av[3])
-    return op in _UNIT
 
 
 @lru_cache(maxsize=None)  # anchor groups share many leads and tails
@@ -202,17 +112,6 @@ def reverse_source(src: str, verbose: bool = True) -> str:
 
 
 @lru_cache(maxsize=None)  # anchor groups share many leads and tails
-def factor_source(src: str, verbose: bool = True) -> str:
-    """The (non-verbose) source of ``src`` with alternations factored by leading literal
-    (see ``_branch``): the same matches, cheaper failures."""
-    try:
-        parsed = P.parse(src, re.VERBOSE if verbose else 0)
-    except re.error as exc:
-        raise Unsupported(str(exc)) from exc
-    return _seq(parsed, rev=False)
-
-
-@lru_cache(maxsize=None)  # anchor groups share many leads and tails
 def compile_fast(src: str, verbose: bool = True) -> Any:
     """Compile with stdlib ``re`` (cheaper per call); with ``regex`` (V0) where stdlib cannot
     (variable-width look-behind). Both have ``.match(string, pos, endpos)``."""
@@ -220,247 +119,3 @@ def compile_fast(src: str, verbose: bool = True) -> Any:
         return re.compile(src, re.VERBOSE if verbose else 0)
     except re.error:
         return regex.compile(src, (regex.VERBOSE if verbose else 0) | regex.V0)
-
-
-# -- first-character analysis --------------------------------------------------------
-# ``can_start(src, prev)`` answers, conservatively, "can ``re.match(src)`` succeed at a
-# position whose next character is c?" (prev: the character before that position, for
-# \b). The scanner uses it to skip, by a dict lookup on the character after an anchor,
-# the rules whose tail cannot match there, instead of calling their regex. A predicate may
-# say True when the regex then fails (that only costs the call), never False when it could
-# match. Each item gives (P, N): P(c) a non-empty match may start with c; N(c) an empty
-# match is possible when the next character is c.
-
-Pred = Callable[[str], bool]
-
-
-def _true(c: str) -> bool:
-    return True
-
-
-def _false(c: str) -> bool:
-    return False
-
-
-def _isword(c: str) -> bool:
-    return c.isalnum() or c == "_"  # what re's \w matches in a str pattern
-
-
-_CAT_TEST: dict[Any, Pred] = {
-    C.CATEGORY_DIGIT: str.isdecimal, C.CATEGORY_SPACE: str.isspace, C.CATEGORY_WORD: _isword,
-    C.CATEGORY_NOT_DIGIT: lambda c: not c.isdecimal(),
-    C.CATEGORY_NOT_SPACE: lambda c: not c.isspace(),
-    C.CATEGORY_NOT_WORD: lambda c: not _isword(c),
-}
-
-
-def _first_in(items: Any) -> Pred:
-    neg, tests = False, []
-    for op, av in items:
-        if op is C.NEGATE:
-            neg = True
-        elif op is C.LITERAL:
-            tests.append(lambda c, x=chr(av): c == x)
-        elif op is C.RANGE:
-            tests.append(lambda c, lo=av[0], hi=av[1]: lo <= ord(c) <= hi)
-        elif op is C.CATEGORY and av in _CAT_TEST:
-            tests.append(_CAT_TEST[av])
-        else:
-            return _true
-    if neg:
-        return lambda c: not any(t(c) for t in tests)
-    return lambda c: any(t(c) for t in tests)
-
-
-def _first_seq(items: Any, prev_word: bool) -> tuple[Pred, Pred]:
-    # only the items up to the first that cannot match empty decide the first character
-    parts = []
-    for op, av in items:
-        p, n = _first_item(op, av, prev_word)
-        parts.append((p, n))
-        if n is _false:
-            break
-    pr, nr = (_false, _true) if not parts or parts[-1][1] is not _false else (_false, _false)
-    for p1, n1 in reversed(parts):
-        pr, nr = _seq2(p1, n1, pr, nr)
-    return pr, nr
-
-
-def _seq2(p1: Pred, n1: Pred, pr: Pred, nr: Pred) -> tuple[Pred, Pred]:
-    """(P, N) of item 1 followed by the rest."""
-    if n1 is _false:
-        return p1, _false
-    return (lambda c: p1(c) or (n1(c) and pr(c))), (lambda c: n1(c) and nr(c))
-
-
-def _first_item(op: Any, av: Any, prev_word: bool) -> tuple[Pred, Pred]:
-    if op is C.LITERAL:
-        return (lambda c, x=chr(av): c == x), _false
-    if op is C.NOT_LITERAL:
-        return (lambda c, x=chr(av): c != x), _false
-    if op is C.ANY:
-        return _true, _false
-    if op is C.IN:
-        return _first_in(av), _false
-    if op is C.BRANCH:
-        alts = [_first_seq(a, prev_word) for a in av[1]]
-        return (lambda c: any(p(c) for p, _ in alts)), (lambda c: any(n(c) for _, n in alts))
-    if op is C.SUBPATTERN:
-        return _first_seq(av[3], prev_word)
-    if op is getattr(C, "ATOMIC_GROUP", None):
-        return _first_seq(av, prev_word)
-    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
-        lo, _, body = av
-        p, n = _first_seq(body, prev_word)
-        return p, (_true if lo == 0 else n)
-    if op is C.AT:
-        if av is C.AT_BOUNDARY:
-            return _false, lambda c: _isword(c) != prev_word
-        if av is C.AT_NON_BOUNDARY:
-            return _false, lambda c: _isword(c) == prev_word
-        return _false, _true
-    if op is C.ASSERT and av[0] == 1:  # a look-ahead constrains the next character
-        p, n = _first_seq(av[1], prev_word)
-        return _false, lambda c: p(c) or n(c)
-    if op in (C.ASSERT, C.ASSERT_NOT):
-        return _false, _true
-    return _true, _true
-
-
-@lru_cache(maxsize=None)
-def can_start(src: str, prev: str) -> Pred:
-    """Conservative test of the next character for ``re.match(src)`` (non-verbose source)
-    at a position after ``prev``; at the end of the text ("") always True."""
-    try:
-        p, n = _first_seq(P.parse(src), _isword(prev))
-    except (re.error, RecursionError):
-        return _true
-    return lambda c: not c or p(c) or n(c)
-
-
-# -- required literal ------------------------------------------------------------------
-# ``required_literal(src)`` finds a string that every match of ``re.match(src)`` at a
-# position p contains, starting before p + limit - len(string): then ``text.find(s, p,
-# p + limit) < 0`` proves that the pattern cannot match at p, for the price of a substring
-# search instead of a regex call ("the tail `[^.!?\n]{0,40}?\?` needs a '?' within 41
-# characters"). Conservative: None whenever it cannot tell.
-
-Need = tuple[str, int]  # (string, limit)
-_NEED_MAX = 0.25  # use a string only if it is expected this rarely in a window of text
-
-
-def _char_rate(c: str) -> float:
-    """A rough rate of ``c`` per character of lowercased prose (for choosing the rarest
-    required string)."""
-    if c == " ":
-        return 0.17
-    if c.isascii():
-        return 0.06 if c.isalpha() else 0.012 if c in ".,0123456789\n" else 0.003
-    return 0.005
-
-
-def _expected(need: Need) -> float:
-    s, limit = need
-    rate = 1.0
-    for c in s:
-        rate *= _char_rate(c)
-    return rate * limit
-
-
-def _max_width(state: Any, items: list[tuple[Any, Any]]) -> int | None:
-    hi = P.SubPattern(state, items).getwidth()[1]
-    return None if hi >= C.MAXREPEAT else hi
-
-
-def _need_seq(state: Any, items: list[tuple[Any, Any]]) -> list[Need]:
-    """Required strings of a sequence, each with its limit from the sequence start."""
-    found: list[Need] = []
-    off, i = 0, 0
-    while i < len(items):
-        op, av = items[i]
-        if op is C.LITERAL:
-            j = i
-            while j < len(items) and items[j][0] is C.LITERAL:
-                j += 1
-            s = "".join(chr(av) for _, av in items[i:j])
-            found.append((s, off + len(s)))
-            width: int | None = j - i
-            i = j
-        else:
-            found.extend((s, off + k) for s, k in _need_item(state, op, av))
-            width = _max_width(state, [items[i]])
-            i += 1
-        if width is None:
-            break
-        off += width
-    return found
-
-
-def _need_item(state: Any, op: Any, av: Any) -> list[Need]:
-    if op is C.SUBPATTERN:
-        return [] if av[1] & C.SRE_FLAG_IGNORECASE else _need_seq(state, list(av[3]))
-    if op is getattr(C, "ATOMIC_GROUP", None):
-        return _need_seq(state, list(av))
-    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
-        return _need_seq(state, list(av[2])) if av[0] >= 1 else []
-    if op is C.ASSERT and av[0] == 1:  # a look-ahead's text is there too
-        return _need_seq(state, list(av[1]))
-    if op is C.BRANCH:  # one string that every alternative needs
-        per_alt = [{s: k for s, k in _need_seq(state, list(alt))} for alt in av[1]]
-        common = set(per_alt[0]).intersection(*per_alt[1:]) if per_alt else set()
-        return [(s, max(d[s] for d in per_alt)) for s in common]
-    return []
-
-
-@lru_cache(maxsize=None)
-def required_literal(src: str) -> Need | None:
-    """The rarest string that every match of ``re.match(src, text, p)`` (non-verbose
-    source, no IGNORECASE) contains at an offset below ``limit - len(string)`` from p, as
-    ``(string, limit)``; None when there is none worth testing (see the section comment)."""
-    try:
-        parsed = P.parse(src)
-    except (re.error, RecursionError):
-        return None
-    if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
-        return None
-    needs = _need_seq(parsed.state, list(parsed.data))
-    best = min(needs, key=_expected, default=None)  # the least likely to be found by chance
-    return best if best is not None and _expected(best) <= _NEED_MAX else None
-
-
-# -- non-ASCII requirement -------------------------------------------------------------
-# ``needs_non_ascii(src)``: does every match of ``src`` contain a character outside ASCII?
-# Then a search in ASCII-only text can be skipped (judge.traces.scan.drop_mentions).
-# Conservative: False whenever it cannot tell.
-
-
-def _non_ascii_seq(items: list[tuple[Any, Any]]) -> bool:
-    return any(_non_ascii_item(op, av) for op, av in items)
-
-
-def _non_ascii_item(op: Any, av: Any) -> bool:
-    if op is C.LITERAL:
-        return av > 127
-    if op is C.IN:
-        return all((kind is C.LITERAL and x > 127) or (kind is C.RANGE and x[0] > 127)
-                   for kind, x in av)  # (NEGATE and CATEGORY items make it False)
-    if op is C.SUBPATTERN:
-        return not av[1] & C.SRE_FLAG_IGNORECASE and _non_ascii_seq(list(av[3]))
-    if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
-        return av[0] >= 1 and _non_ascii_seq(list(av[2]))
-    if op is getattr(C, "ATOMIC_GROUP", None):
-        return _non_ascii_seq(list(av))
-    if op is C.BRANCH:
-        return all(_non_ascii_seq(list(alt)) for alt in av[1])
-    return False
-
-
-def needs_non_ascii(src: str, verbose: bool = True) -> bool:
-    """Does every match of ``src`` contain a non-ASCII character (conservative)?"""
-    try:
-        parsed = P.parse(src, re.VERBOSE if verbose else 0)
-    except (re.error, RecursionError):
-        return False
-    if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
-        return False
-    return _non_ascii_seq(list(parsed.data))

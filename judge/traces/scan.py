@@ -136,7 +136,7 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     lo = 0 if pos <= 0 else max(0, pos - LEAD_WINDOW)
     rlow = low[lo:end][::-1]  # original boundary i <-> reversed boundary end - i
     groups = scanner.groups
-    dispatch = scanner.dispatch
+    candidates = scanner.candidates
     dense = DENSE
     skip_to = [0] * len(groups)
     prev = [-DENSE - 1] * len(groups)
@@ -215,37 +215,20 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
                 continue
         prev[gi] = a
         result = None
-        c = low[after] if after < end else ""
-        cand = dispatch[gi].get(c)
-        if cand is None:
-            cand = groups[gi].candidates(c)
-        for lead_match, tail_match, pidx, lit, t_need, l_need in cand:
-            if lit and not low.startswith(lit, after, end):
-                continue
-            if t_need is not None and low.find(t_need[0], after, after + t_need[1]) < 0:
-                continue
+        for lead_match, tail_match, pidx in candidates[gi]:
             # the lead first: it fails far more often than the tail (both must match, so
             # the order changes nothing but the cost)
             if lead_match is None:
                 start = a
             else:
-                ra = end - a
-                if l_need is not None and rlow.find(l_need[0], ra, ra + l_need[1]) < 0:
-                    continue
-                lm = lead_match(rlow, ra)
+                lm = lead_match(rlow, end - a)
                 if lm is None:
                     continue
                 start = end - lm.end()
-            if tail_match is None:  # the next character decided: an empty tail matches
-                # (a run of such candidates has one lead alternation: its marker says which)
-                t_end = after
-                p = pidx[0] if lead_match is None or lm.lastindex is None else pidx[lm.lastindex - 1]
-            else:
-                m = tail_match(low, after, end)
-                if m is None:
-                    continue
-                t_end, p = m.end(), pidx[m.lastindex - 1]
-            result = (start, t_end, p)
+            m = tail_match(low, after, end)
+            if m is None:
+                continue
+            result = (start, m.end(), pidx[m.lastindex - 1])
             break
         if result is not None:
             start, e, p = result
@@ -266,10 +249,9 @@ MENTION_WINDOW = 48  # characters before a hit that a mention frame may look at
 def drop_mentions(scanner: Scanner, hits: list[Hit], low: str) -> list[Hit]:
     """``hits`` without those that a mention frame of their language precedes (a phrase
     being quoted or translated, not the model's own reflection: "常见说法是 I got it
-    wrong"). Where every frame needs a non-ASCII character (the bundled one: Chinese
-    words of saying), an ASCII text is returned unchecked."""
+    wrong")."""
     frames = scanner.mention_frames
-    if not hits or not frames or (scanner.mentions_need_non_ascii and low.isascii()):
+    if not hits or not frames:
         return hits
     return [h for h in hits if (f := frames[h[2]]) is None
             or f.search(low, max(0, h[0] - MENTION_WINDOW), h[0]) is None]

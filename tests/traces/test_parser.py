@@ -179,3 +179,18 @@ def test_a_hesitation_opener_is_a_pivot_unless_it_examines(text, kind):
 
 def test_a_bare_wait_that_examines_nothing_is_no_event():
     assert parse_trace("So x = 4. Wait, let's see: panel A has four cones.").events == []
+
+
+def test_the_parser_runs_from_its_python_sources():
+    """There is no compiled build: an extension module left in judge/traces/ by an old
+    install would be imported in preference to the edited .py file (delete it)."""
+    import importlib.machinery
+    from pathlib import Path
+
+    from judge.traces import followthrough, parser, scan
+
+    for module in (scan, followthrough, parser):
+        assert module.__file__ is not None and module.__file__.endswith(".py"), module.__file__
+    here = Path(scan.__file__).parent
+    assert not [p.name for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                for p in here.glob(f"*{suffix}")]

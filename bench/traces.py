@@ -201,7 +201,6 @@ def _first_docs(sizes: list[int], nbytes: float) -> int:
                 len(sizes))
 
 
-
 def naive_pass(docs: Docs) -> int:
     """One pass of the naive regex over ``docs``: its matches, counted."""
     return sum(len(NAIVE.findall(d)) for d, _ in docs)
@@ -277,10 +276,12 @@ def main() -> int:
         n_tr = _first_docs(sizes, args.trained_mb * 1e6)
         tr_b = sum(sizes[:n_tr])
         tr_naive, tr_t, _, _ = interleaved(docs[:n_tr], min(3, args.rounds), "trained")
+        side = "below" if tr_b / tr_t / 1e6 < FLOOR else "at or above"
         print(_row("trained detector (opt-in)", tr_b, tr_naive, tr_t)
-              + f"; first {tr_b / 1e6:.1f} MB; below the floor, not the default")
-    print(f"floor: >= {FLOOR:g} MB/s per core (shipped detector) -> {total_b / total_t / 1e6:.1f} MB/s "
-          f"({'holds' if total_b / total_t / 1e6 >= FLOOR else 'MISSED'})")
+              + f"; first {tr_b / 1e6:.1f} MB; {side} the floor, not the default")
+    shipped_mbs = total_b / total_t / 1e6
+    print(f"floor: >= {FLOOR:g} MB/s per core (shipped detector) -> {shipped_mbs:.1f} MB/s "
+          f"({'holds' if shipped_mbs >= FLOOR else 'MISSED'})")
 
     cases = adversarial(args.adv_mb)
     # a corpus sample of about 1 MB, timed right beside each re-timed adversarial input

@@ -125,8 +125,8 @@ def raw_hits(scanner: Scanner, low: str, pos: int = 0, endpos: int | None = None
     """All rule matches in ``low[pos:endpos]`` (leads may see text before ``pos``).
 
     One Aho-Corasick pass finds every anchor occurrence; at each, the group's branches are
-    tried in rule order: the tails by ``.match`` on ``low`` after the anchor, then the lead
-    (reversed) by ``.match`` on the reversed text. The first rule that matches gives the
+    tried in rule order: the lead (reversed) by ``.match`` on the reversed text, then the
+    tails by ``.match`` on ``low`` after the anchor. The first rule that matches gives the
     hit, and occurrences of the same anchor inside that hit are skipped (as a regex
     ``finditer`` would). Each check is bounded, so a scan is linear in the text length.
     """
